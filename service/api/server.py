@@ -1,0 +1,75 @@
+"""The gRPC server: scoring service, standard health and reflection, bound and started."""
+
+from __future__ import annotations
+
+from concurrent import futures
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from service.api.gen.signupguard.v1 import scoring_pb2 as pb
+from service.api.gen.signupguard.v1 import scoring_pb2_grpc as pb_grpc
+from service.api.servicer import ScoringServicer
+from service.observability import Metrics
+from service.scoring import Scorer
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["ScoringService"].full_name
+# Transport ceiling: above this gRPC itself answers RESOURCE_EXHAUSTED. Below it, requests over
+# Settings.max_request_bytes get INVALID_ARGUMENT naming their largest field.
+TRANSPORT_MAX_BYTES = 4 * 1024 * 1024
+
+
+@dataclass
+class RunningServer:
+    """A started server, the port it bound and the handles to flip its state."""
+
+    server: grpc.Server
+    port: int
+    servicer: ScoringServicer
+    health: health.HealthServicer
+
+    def serve_with(self, scorer: Scorer) -> None:
+        """Answer with this scorer and report SERVING."""
+        self.servicer.attach(scorer)
+        for name in ("", SERVICE_NAME):
+            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    def not_serving(self) -> None:
+        """Report NOT_SERVING (before a model is loaded, and while shutting down)."""
+        for name in ("", SERVICE_NAME):
+            self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+
+    def stop(self, grace: float | None = 5.0) -> None:
+        """Stop accepting calls, let running ones finish for ``grace`` seconds."""
+        self.not_serving()
+        self.server.stop(grace).wait()
+
+
+def start_server(
+    host: str, port: int, workers: int, max_request_bytes: int, metrics: Metrics | None = None
+) -> RunningServer:
+    """Bind and start; health is NOT_SERVING until :meth:`RunningServer.serve_with`."""
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
+        options=[
+            ("grpc.max_receive_message_length", TRANSPORT_MAX_BYTES),
+            ("grpc.so_reuseport", 0),
+        ],
+        maximum_concurrent_rpcs=workers * 64,
+    )
+    servicer = ScoringServicer(max_request_bytes, metrics)
+    pb_grpc.add_ScoringServiceServicer_to_server(servicer, server)
+    health_servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    bound = server.add_insecure_port(f"{host}:{port}")
+    if bound == 0:
+        raise OSError(f"cannot bind {host}:{port}")
+    server.start()
+    running = RunningServer(server, bound, servicer, health_servicer)
+    running.not_serving()
+    return running

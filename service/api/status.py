@@ -1,0 +1,61 @@
+"""The one table from domain errors to gRPC status codes, with rich details for bad input."""
+
+from __future__ import annotations
+
+import grpc
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from service.errors import (
+    InvalidRequest,
+    ModelError,
+    NotReady,
+    SignupGuardError,
+    SpecMismatch,
+    StateUnavailable,
+    StoreUnavailable,
+)
+
+# Most specific first; every domain error class appears (a test checks it).
+STATUS: dict[type[SignupGuardError], grpc.StatusCode] = {
+    InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT,
+    NotReady: grpc.StatusCode.UNAVAILABLE,
+    SpecMismatch: grpc.StatusCode.FAILED_PRECONDITION,
+    ModelError: grpc.StatusCode.FAILED_PRECONDITION,
+    StateUnavailable: grpc.StatusCode.UNAVAILABLE,
+    StoreUnavailable: grpc.StatusCode.UNAVAILABLE,
+    SignupGuardError: grpc.StatusCode.INTERNAL,
+}
+
+# Messages safe to show a client: never str(exc) of an unexpected error.
+_PUBLIC: dict[grpc.StatusCode, str] = {
+    grpc.StatusCode.UNAVAILABLE: "service temporarily unavailable; retry with backoff",
+    grpc.StatusCode.FAILED_PRECONDITION: "no usable model is loaded",
+    grpc.StatusCode.INTERNAL: "internal error",
+}
+
+
+def code_for(exc: BaseException) -> grpc.StatusCode:
+    """gRPC code of an exception (INTERNAL for anything that is not a domain error)."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return grpc.StatusCode.INTERNAL
+
+
+def to_status(exc: BaseException) -> grpc.Status:
+    """A rich status for an exception: field violations for bad input, a generic text otherwise."""
+    code = code_for(exc)
+    if isinstance(exc, InvalidRequest):
+        detail = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(
+                    field=exc.field, description=exc.description
+                )
+            ]
+        )
+        status = status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=str(exc))
+        status.details.add().Pack(detail)
+        return rpc_status.to_status(status)
+    message = _PUBLIC.get(code, "request failed")
+    return rpc_status.to_status(status_pb2.Status(code=code.value[0], message=message))

@@ -1,0 +1,120 @@
+"""Wiring: Settings -> stores, model, policy, scorer, server. The one place that builds things."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+
+from prometheus_client import start_http_server
+
+from service.api.server import start_server
+from service.config import Settings
+from service.domain import EventType
+from service.errors import ModelError
+from service.featurize import Featurizer
+from service.hashing import Hasher
+from service.model import LoadedModel, load_model
+from service.observability import Metrics
+from service.policy import Policy, PolicyConfig
+from service.scoring import Scorer
+from service.signals import SignalExtractor
+from service.state import MemoryStateStore, StateStore
+from service.store import SqlDecisionStore
+
+logger = logging.getLogger(__name__)
+
+
+def build_state(settings: Settings) -> StateStore:
+    """The state store named by ``settings.state_url``."""
+    if settings.state_url in ("memory://", "memory", ""):
+        return MemoryStateStore(retention_s=settings.state_retention_s)
+    raise ValueError(f"unsupported state URL {settings.state_url!r} (memory:// is available)")
+
+
+@dataclass
+class Components:
+    """Everything a scorer is built from, owned for closing."""
+
+    scorer: Scorer
+    model: LoadedModel
+    state: StateStore
+    store: SqlDecisionStore
+
+    def close(self) -> None:
+        """Flush decisions and release resources."""
+        self.store.close()
+        self.state.close()
+        self.model.close()
+
+
+def build_components(
+    settings: Settings,
+    metrics: Metrics | None = None,
+    extractor: SignalExtractor | None = None,
+) -> Components:
+    """Load the model (refusing a spec mismatch), open the stores and build the scorer."""
+    model = load_model(settings.model)
+    extractor = extractor or SignalExtractor.from_directory(settings.data_dir)
+    state = build_state(settings)
+    store = SqlDecisionStore(
+        settings.database_url,
+        batch_size=settings.write_batch_size,
+        queue_size=settings.write_queue_size,
+    )
+    policy = Policy(
+        {t: model.entry(t).thresholds for t in EventType},
+        PolicyConfig.from_file(settings.policy_file),
+        {
+            EventType.SIGNUP: settings.fail_mode_signup,
+            EventType.API_KEY: settings.fail_mode_api_key,
+        },
+    )
+    featurizer = Featurizer(extractor, state, Hasher(settings.hash_key.get_secret_value().encode()))
+    scorer = Scorer(
+        featurizer=featurizer,
+        model=model,
+        policy=policy,
+        store=store,
+        clock=settings.clock,
+        max_clock_skew_s=settings.max_clock_skew_s,
+        metrics=metrics,
+        idempotency_cache_size=settings.idempotency_cache_size,
+    )
+    return Components(scorer=scorer, model=model, state=state, store=store)
+
+
+def serve(settings: Settings, stop: threading.Event | None = None) -> int:
+    """Run the server until SIGTERM/SIGINT (or ``stop``); returns the process exit code."""
+    metrics = Metrics.create()
+    running = start_server(
+        settings.host, settings.port, settings.workers, settings.max_request_bytes, metrics
+    )
+    logger.info(
+        "listening on %s:%d (NOT_SERVING until the model loads)", settings.host, running.port
+    )
+    try:
+        components = build_components(settings, metrics)
+    except ModelError as exc:
+        logger.error("refusing to serve: %s", exc)
+        running.stop(0)
+        return 2
+    running.serve_with(components.scorer)
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port, registry=metrics.registry)
+    logger.info(
+        "serving model %s with %s clock, state %s, database %s",
+        components.model.version,
+        settings.clock.value,
+        settings.state_url,
+        settings.database_url.split("@")[-1],
+    )
+    done = stop or threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    done.wait()
+    logger.info("shutting down")
+    running.stop(5.0)
+    components.close()
+    return 0

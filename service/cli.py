@@ -1,0 +1,188 @@
+"""The ``signupguard`` command: serve, score, simulate, train, evaluate, refresh-data.
+
+Flags override ``SIGNUPGUARD_*`` environment variables, which override the defaults; the
+:class:`service.config.Settings` object is built here once and passed down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from service.config import ClockMode, Settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from service import app, logs
+
+    overrides: dict[str, Any] = {
+        name: value
+        for name, value in {
+            "host": args.host,
+            "port": args.port,
+            "clock": args.clock,
+            "model": args.model,
+            "database_url": args.database_url,
+            "state_url": args.state_url,
+            "workers": args.workers,
+            "metrics_port": args.metrics_port,
+            "policy_file": args.policy_file,
+            "log_level": args.log_level,
+        }.items()
+        if value is not None
+    }
+    settings = Settings(**overrides)
+    logs.configure(settings.log_level, settings.log_decisions)
+    return app.serve(settings)
+
+
+def _score(args: argparse.Namespace) -> int:
+    import grpc
+    from google.protobuf import json_format
+
+    from service.api.gen.signupguard.v1 import scoring_pb2 as pb
+    from service.api.gen.signupguard.v1 import scoring_pb2_grpc as pb_grpc
+
+    text = sys.stdin.read() if args.event == "-" else Path(args.event).read_text(encoding="utf-8")
+    data = json.loads(text)
+    kind = args.type or data.get("type", "signup")
+    body = data.get("event", data) if "event" in data else data
+    body = dict(body)
+    body.setdefault("event_id", f"cli-{uuid.uuid4()}")
+    with grpc.insecure_channel(args.target) as channel:
+        stub = pb_grpc.ScoringServiceStub(channel)
+        try:
+            if kind == "signup":
+                request = json_format.ParseDict(body, pb.ScoreSignupRequest())
+                response = stub.ScoreSignup(request, timeout=args.timeout)
+            elif kind == "api_key":
+                request = json_format.ParseDict(body, pb.ScoreApiKeyCreationRequest())
+                response = stub.ScoreApiKeyCreation(request, timeout=args.timeout)
+            else:
+                print(f"unknown event type {kind!r}", file=sys.stderr)
+                return 2
+        except grpc.RpcError as exc:
+            print(f"{exc.code().name}: {exc.details()}", file=sys.stderr)
+            return 1
+    print(
+        json_format.MessageToJson(
+            response.decision,
+            preserving_proto_field_name=True,
+            always_print_fields_with_no_presence=True,
+        )
+    )
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from service.events import write_stream
+    from training.simulate import default_config, load_config, simulate
+
+    config = load_config(args.config) if args.config else default_config()
+    if args.out == "-":
+        count = write_stream(simulate(config, args.seed), sys.stdout)
+    else:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8") as handle:
+            count = write_stream(simulate(config, args.seed), handle)
+    print(f"wrote {count} events", file=sys.stderr)
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from training.pipeline import run_pipeline
+
+    run_pipeline(
+        config_path=args.config,
+        seed=args.seed,
+        out=args.out,
+        report=args.report,
+        stream=args.stream,
+    )
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from training.evaluate import evaluate_command
+
+    return evaluate_command(model=args.model, stream=args.stream, report=args.report)
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    from service.signals.refdata import DEFAULT_DATA_DIR, refresh_command
+
+    counts = refresh_command(args.names, args.source, args.data_dir or DEFAULT_DATA_DIR)
+    for name, count in counts.items():
+        print(f"{name}: {count} entries")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="signupguard", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the gRPC scoring server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--clock", choices=[c.value for c in ClockMode])
+    serve.add_argument("--model", type=Path, help="model artifact directory")
+    serve.add_argument("--database-url", help="SQLAlchemy URL of the decision store")
+    serve.add_argument("--state-url", help="velocity/linkage state (memory://)")
+    serve.add_argument("--workers", type=int)
+    serve.add_argument("--metrics-port", type=int, help="Prometheus port (0: off)")
+    serve.add_argument("--policy-file", type=Path)
+    serve.add_argument("--log-level")
+    serve.set_defaults(func=_serve)
+
+    score = sub.add_parser("score", help="send one JSON event to a running server")
+    score.add_argument("event", help="JSON file (a stream line or a bare request), or -")
+    score.add_argument("--target", default="127.0.0.1:50051")
+    score.add_argument("--type", choices=["signup", "api_key"])
+    score.add_argument("--timeout", type=float, default=5.0)
+    score.set_defaults(func=_score)
+
+    simulate = sub.add_parser("simulate", help="write a simulated event stream (JSON lines)")
+    simulate.add_argument("--config", type=Path)
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--out", default="-")
+    simulate.set_defaults(func=_simulate)
+
+    train = sub.add_parser("train", help="simulate (or read) a stream, train and export a model")
+    train.add_argument("--config", type=Path, default=Path("training/configs/default.yaml"))
+    train.add_argument("--seed", type=int, default=7)
+    train.add_argument("--stream", type=Path, help="train on this stream instead of simulating")
+    train.add_argument("--out", type=Path, default=Path("models/default"))
+    train.add_argument("--report", type=Path, default=Path("reports/default"))
+    train.set_defaults(func=_train)
+
+    evaluate = sub.add_parser(
+        "evaluate", help="score a labelled stream with a model, write a report"
+    )
+    evaluate.add_argument("--model", type=Path, default=Path("models/default"))
+    evaluate.add_argument("--stream", type=Path, required=True)
+    evaluate.add_argument("--report", type=Path, default=Path("reports/evaluate"))
+    evaluate.set_defaults(func=_evaluate)
+
+    refresh = sub.add_parser("refresh-data", help="refresh bundled reference lists")
+    refresh.add_argument("names", nargs="+", help="list names (see --help of refdata)")
+    refresh.add_argument("--source", help="URL or file to read instead of the upstream")
+    refresh.add_argument("--data-dir", type=Path)
+    refresh.set_defaults(func=_refresh)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``signupguard`` console script."""
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

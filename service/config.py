@@ -1,0 +1,89 @@
+"""Settings: built once at the entry point from flags and ``SIGNUPGUARD_*`` variables.
+
+Nothing else in the service reads the environment. Tests build :class:`Settings` directly.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Relative to the working directory: the repository root under `make serve`, /app in the image.
+DEFAULT_MODEL_DIR = Path("models/default")
+
+
+class ClockMode(enum.StrEnum):
+    """Which clock the velocity windows use."""
+
+    WALL = "wall"  # the server's clock; occurred_at must be within max_clock_skew_s of it
+    EVENT = "event"  # the event's occurred_at: a recorded stream replays to the same results
+
+
+class FailMode(enum.StrEnum):
+    """What the policy answers when the state store cannot be reached."""
+
+    OPEN = "open"  # score without velocity features (degraded), act on that score
+    REVIEW = "review"  # at least REVIEW
+    CLOSED = "closed"  # BLOCK
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; the README's configuration table documents each field."""
+
+    model_config = SettingsConfigDict(env_prefix="SIGNUPGUARD_", frozen=True, extra="forbid")
+
+    host: str = Field("127.0.0.1", description="Address the gRPC server binds to.")
+    port: int = Field(50051, ge=0, le=65535, description="gRPC port; 0 picks a free one.")
+    workers: int = Field(8, ge=1, le=256, description="gRPC server worker threads.")
+    clock: ClockMode = Field(ClockMode.WALL, description="wall or event clock for windows.")
+    model: Path = Field(DEFAULT_MODEL_DIR, description="Model artifact directory.")
+    database_url: str = Field(
+        "sqlite:///var/signupguard.db", description="SQLAlchemy URL of the decision store."
+    )
+    state_url: str = Field("memory://", description="Velocity/linkage state: memory://.")
+    data_dir: Path | None = Field(
+        None, description="Reference data directory; the bundled snapshot when unset."
+    )
+    hash_key: SecretStr = Field(
+        SecretStr("signupguard-dev-key-change-me"),
+        description="Secret for keyed hashes of emails, phones, IPs, devices and cards.",
+    )
+    max_clock_skew_s: float = Field(
+        86400.0, gt=0, description="Wall clock: reject occurred_at further than this from now."
+    )
+    max_request_bytes: int = Field(
+        16384, ge=1024, description="Largest accepted request message, in bytes."
+    )
+    metrics_port: int = Field(
+        0, ge=0, le=65535, description="Prometheus /metrics HTTP port; 0 disables it."
+    )
+    log_level: str = Field("INFO", description="Root log level.")
+    log_decisions: bool = Field(True, description="One structured log line per decision.")
+    fail_mode_signup: FailMode = Field(
+        FailMode.OPEN, description="Signup answer when state is unavailable."
+    )
+    fail_mode_api_key: FailMode = Field(
+        FailMode.REVIEW, description="API-key answer when state is unavailable."
+    )
+    policy_file: Path | None = Field(
+        None,
+        description="YAML with threshold overrides and allow/deny lists (see README).",
+    )
+    idempotency_cache_size: int = Field(
+        100_000, ge=0, description="Recent decisions kept in memory for repeated event ids."
+    )
+    state_retention_s: float = Field(
+        30 * 86400.0, gt=0, description="How long idle per-entity state is kept."
+    )
+    write_batch_size: int = Field(256, ge=1, description="Decisions per database transaction.")
+    write_queue_size: int = Field(
+        100_000, ge=1, description="Decisions that may wait for the writer before callers block."
+    )
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()

@@ -1,0 +1,47 @@
+"""Domain errors. Transport codes live in ``api/status.py``, which maps every class below.
+
+::
+
+    SignupGuardError
+    ├── InvalidRequest            a field of the request is unusable (names the field)
+    ├── NotReady                  no usable model is loaded yet
+    ├── ModelError                an artifact cannot be loaded
+    │   └── SpecMismatch          the artifact was trained on another feature spec
+    ├── StateUnavailable          the velocity/linkage store cannot be reached in time
+    └── StoreUnavailable          the decision store cannot be reached
+"""
+
+from __future__ import annotations
+
+
+class SignupGuardError(Exception):
+    """Base of every error the service raises on purpose."""
+
+
+class InvalidRequest(SignupGuardError):
+    """A request field is missing or unusable; ``field`` names it as in the proto."""
+
+    def __init__(self, field: str, description: str) -> None:
+        super().__init__(f"{field}: {description}")
+        self.field = field
+        self.description = description
+
+
+class NotReady(SignupGuardError):
+    """The service has no usable model loaded."""
+
+
+class ModelError(SignupGuardError):
+    """A model artifact cannot be loaded or used."""
+
+
+class SpecMismatch(ModelError):
+    """The artifact's feature spec differs from the code's."""
+
+
+class StateUnavailable(SignupGuardError):
+    """The velocity/linkage state store did not answer in time."""
+
+
+class StoreUnavailable(SignupGuardError):
+    """The decision store cannot be reached."""

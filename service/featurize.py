@@ -1,0 +1,120 @@
+"""Signals -> keyed entity keys -> state -> feature vector: the path serving and training share.
+
+The scorer calls this for every request; the training dataset builder calls the very same object
+while replaying a stream in time order, so a training row holds exactly what the server would have
+computed at that moment (a test compares the two for the same events).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from service.domain import ApiKeyEvent, SignupEvent
+from service.errors import StateUnavailable
+from service.features import extract_api_key, extract_signup
+from service.features.extract import Vector
+from service.hashing import Hasher
+from service.policy import RuleInputs
+from service.signals import SignalExtractor
+from service.state import ApiKeyKeys, SignupKeys, StateStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Featurized:
+    """One event's feature vector and what the rest of the pipeline needs about it."""
+
+    vector: Vector
+    duplicate: bool
+    state_ok: bool
+    rules: RuleInputs
+    ip_hash: str | None
+    email_hash: str | None
+
+
+class Featurizer:
+    """Computes feature vectors against a state store; thread-safe if the store is."""
+
+    def __init__(self, extractor: SignalExtractor, state: StateStore, hasher: Hasher) -> None:
+        self._extractor = extractor
+        self._state = state
+        self._hash = hasher
+
+    @property
+    def state(self) -> StateStore:
+        """The state store features are counted in."""
+        return self._state
+
+    def signup(self, event: SignupEvent, at: float) -> Featurized:
+        """Features of a signup at time ``at``; records it in the state store."""
+        sig = self._extractor.signup(event)
+        h = self._hash
+        ip_hash = h("ip", sig.device.ip.normalized)
+        email_hash = h("email", sig.email.normalized)
+        email = sig.email
+        shape = (
+            f"{email.local_shape}@{email.domain}" if email.local_shape and email.domain else None
+        )
+        keys = SignupKeys(
+            account=event.account_id,
+            ip=ip_hash,
+            ip_prefix=h("ip_prefix", sig.device.ip.prefix),
+            device=h("device", sig.device.device_id),
+            card=h("card", sig.payment.fingerprint),
+            phone=h("phone", sig.phone.e164),
+            email=email_hash,
+            email_domain=h("email_domain", email.domain),
+            email_shape=h("email_shape", shape),
+        )
+        try:
+            state = self._state.observe_signup(event.event_id, at, keys)
+        except StateUnavailable as exc:
+            logger.warning("state unavailable, scoring without it: %s", exc)
+            state = None
+        rules = RuleInputs(
+            email_domain=email.domain,
+            ip=sig.device.ip.normalized,
+            device_id=sig.device.device_id,
+            card_fingerprint=sig.payment.fingerprint,
+        )
+        return Featurized(
+            vector=extract_signup(sig, state),
+            duplicate=state is not None and state.duplicate,
+            state_ok=state is not None,
+            rules=rules,
+            ip_hash=ip_hash,
+            email_hash=email_hash,
+        )
+
+    def api_key(self, event: ApiKeyEvent, at: float) -> Featurized:
+        """Features of an API-key creation at time ``at``; records it in the state store."""
+        sig = self._extractor.api_key(event)
+        ip_hash = self._hash("ip", sig.device.ip.normalized)
+        keys = ApiKeyKeys(
+            account=event.account_id,
+            ip=ip_hash,
+            ip_prefix=self._hash("ip_prefix", sig.device.ip.prefix),
+            device=self._hash("device", sig.device.device_id),
+        )
+        try:
+            state = self._state.observe_api_key(event.event_id, at, keys)
+        except StateUnavailable as exc:
+            logger.warning("state unavailable, scoring without it: %s", exc)
+            state = None
+        return Featurized(
+            vector=extract_api_key(sig, state, keys, at),
+            duplicate=state is not None and state.duplicate,
+            state_ok=state is not None,
+            rules=RuleInputs(ip=sig.device.ip.normalized, device_id=sig.device.device_id),
+            ip_hash=ip_hash,
+            email_hash=None,
+        )
+
+    def remember_signup(self, account_id: str, score: float, action: int) -> None:
+        """Attach a signup's decision to its account (read by later API-key features)."""
+        try:
+            self._state.remember_decision(account_id, score, action)
+        except StateUnavailable as exc:
+            logger.warning("could not attach the signup decision to the account: %s", exc)

@@ -1,0 +1,105 @@
+"""Prometheus metrics and the structured per-decision log event.
+
+Handlers and JSON formatting are configured at the entry point (``service.logs``); this module
+only defines what is measured and what one decision event contains. Never raw email, phone, IP or
+card data: the log carries keyed hashes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from service.domain import Decision
+
+decision_logger = logging.getLogger("signupguard.decision")
+
+_LATENCY_BUCKETS = (
+    0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0,
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """The service's Prometheus metrics, registered in one registry."""
+
+    registry: CollectorRegistry
+    requests: Counter
+    latency: Histogram
+    actions: Counter
+    degraded: Counter
+    model_info: Gauge
+    pending_writes: Gauge
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry | None = None) -> Metrics:
+        """Register every metric in ``registry`` (a fresh one by default)."""
+        reg = registry if registry is not None else CollectorRegistry()
+        return cls(
+            registry=reg,
+            requests=Counter(
+                "signupguard_requests", "RPCs handled", ["method", "code"], registry=reg
+            ),
+            latency=Histogram(
+                "signupguard_request_seconds",
+                "RPC latency inside the server",
+                ["method"],
+                buckets=_LATENCY_BUCKETS,
+                registry=reg,
+            ),
+            actions=Counter(
+                "signupguard_decisions",
+                "Decisions by action",
+                ["event_type", "action"],
+                registry=reg,
+            ),
+            degraded=Counter(
+                "signupguard_degraded",
+                "Decisions made with a fallback",
+                ["event_type", "cause"],
+                registry=reg,
+            ),
+            model_info=Gauge(
+                "signupguard_model_info",
+                "Loaded model version (value 1)",
+                ["version"],
+                registry=reg,
+            ),
+            pending_writes=Gauge(
+                "signupguard_pending_decision_writes",
+                "Decisions accepted but not yet committed to the database",
+                registry=reg,
+            ),
+        )
+
+
+def log_decision(
+    decision: Decision, latency_s: float, ip_hash: str | None, email_hash: str | None
+) -> None:
+    """Emit the one structured log event of a decision."""
+    if not decision_logger.isEnabledFor(logging.INFO):
+        return
+    decision_logger.info(
+        "decision %s %s %.4f",
+        decision.event_type.value,
+        decision.action.name,
+        decision.score,
+        extra={
+            "decision": {
+                "decision_id": decision.decision_id,
+                "event_id": decision.event_id,
+                "event_type": decision.event_type.value,
+                "account_id": decision.account_id,
+                "action": decision.action.name,
+                "score": round(decision.score, 6),
+                "reasons": [r.code for r in decision.reasons],
+                "model_version": decision.model_version,
+                "degraded": decision.degraded,
+                "latency_ms": round(latency_s * 1000.0, 3),
+                "ip_hash": ip_hash[:16] if ip_hash else None,
+                "email_hash": email_hash[:16] if email_hash else None,
+            }
+        },
+    )

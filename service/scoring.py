@@ -1,0 +1,232 @@
+"""The scoring core: request -> signals -> state -> features -> model -> policy -> log -> decision.
+
+Transport-agnostic: the gRPC servicer converts protobuf to domain events and calls this; so does
+any other front end. Failures of dependencies become fallbacks decided by the policy (a degraded
+answer beats an error); only unusable requests raise (:class:`service.errors.InvalidRequest`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+
+from service.config import ClockMode
+from service.domain import (
+    ApiKeyEvent,
+    Decision,
+    Event,
+    EventType,
+    Label,
+    Outcome,
+    Reason,
+    SignupEvent,
+)
+from service.errors import InvalidRequest, ModelError, StoreUnavailable
+from service.features import spec_hash
+from service.features.spec import FEATURES
+from service.featurize import Featurizer
+from service.model import LoadedModel, Prediction
+from service.observability import Metrics, log_decision
+from service.policy import Policy, model_reasons
+from service.store import DecisionRecord, SqlDecisionStore
+
+logger = logging.getLogger(__name__)
+
+MAX_ID_BYTES = 128
+_STRIPES = 64
+
+
+class Scorer:
+    """Scores events end to end; safe to call from many threads."""
+
+    def __init__(
+        self,
+        *,
+        featurizer: Featurizer,
+        model: LoadedModel,
+        policy: Policy,
+        store: SqlDecisionStore,
+        clock: ClockMode = ClockMode.WALL,
+        max_clock_skew_s: float = 86400.0,
+        metrics: Metrics | None = None,
+        idempotency_cache_size: int = 100_000,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self._featurizer = featurizer
+        self._model = model
+        self._policy = policy
+        self._store = store
+        self._clock = clock
+        self._skew = max_clock_skew_s
+        self._metrics = metrics
+        self._now = now
+        self._cache: OrderedDict[str, Decision] = OrderedDict()
+        self._cache_size = idempotency_cache_size
+        self._cache_lock = threading.Lock()
+        self._stripes = [threading.Lock() for _ in range(_STRIPES)]
+        if metrics is not None:
+            metrics.model_info.labels(version=model.version).set(1)
+
+    @property
+    def model_version(self) -> str:
+        """Version of the model in use."""
+        return self._model.version
+
+    # -- public API -----------------------------------------------------------------------------
+
+    def score_signup(self, event: SignupEvent) -> Decision:
+        """Decide on one signup."""
+        return self._score(event)
+
+    def score_api_key(self, event: ApiKeyEvent) -> Decision:
+        """Decide on one API-key creation."""
+        return self._score(event)
+
+    def report_outcome(
+        self, account_id: str, label: Label, source: str, occurred_at: float | None
+    ) -> Outcome:
+        """Store ground truth for an account; raises StoreUnavailable if it cannot be stored."""
+        _check_id("account_id", account_id)
+        if len(source.encode()) > 64:
+            raise InvalidRequest("source", "must be at most 64 bytes")
+        now = self._now()
+        outcome = Outcome(
+            outcome_id=str(uuid.uuid4()),
+            account_id=account_id,
+            label=label,
+            source=source or "unspecified",
+            occurred_at=now if occurred_at is None else occurred_at,
+            received_at=now,
+        )
+        self._store.save_outcome(outcome)
+        return outcome
+
+    # -- pipeline -------------------------------------------------------------------------------
+
+    def _score(self, event: Event) -> Decision:
+        started = time.perf_counter()
+        at, clock_fallback = self._validate(event)
+        cached = self._cached(event.event_id)
+        if cached is not None:
+            return cached
+        with self._stripes[hash(event.event_id) % _STRIPES]:
+            cached = self._cached(event.event_id)
+            if cached is not None:
+                return cached
+            decision = self._decide(event, at, clock_fallback, started)
+        self._remember(decision)
+        return decision
+
+    def _validate(self, event: Event) -> tuple[float, bool]:
+        _check_id("event_id", event.event_id)
+        _check_id("account_id", event.account_id)
+        now = self._now()
+        occurred = event.occurred_at
+        if self._clock is ClockMode.WALL:
+            if occurred is not None and abs(occurred - now) > self._skew:
+                raise InvalidRequest(
+                    "occurred_at", f"more than {self._skew:.0f} s from the server's clock"
+                )
+            return now, False
+        if occurred is None:
+            return now, True
+        return occurred, False
+
+    def _decide(self, event: Event, at: float, clock_fallback: bool, started: float) -> Decision:
+        event_type = event.event_type
+        if isinstance(event, SignupEvent):
+            feats = self._featurizer.signup(event, at)
+        else:
+            feats = self._featurizer.api_key(event, at)
+        if feats.duplicate and (stored := self._stored(event.event_id)) is not None:
+            return stored
+        vector, state_ok = feats.vector, feats.state_ok
+        score: float | None
+        prediction: Prediction | None = None
+        try:
+            prediction = self._model.predictors[event_type].predict(vector)
+            score = prediction.score
+        except ModelError as exc:
+            logger.error("model failed, using the fallback: %s", exc)
+            score = None
+
+        def explain() -> list[Reason]:
+            if prediction is None:
+                return []
+            return model_reasons(FEATURES[event_type], vector, prediction.contributions)
+
+        verdict = self._policy.decide(event_type, score, explain, feats.rules, state_ok=state_ok)
+        degraded = not state_ok or score is None or clock_fallback
+        decision = Decision(
+            decision_id=str(uuid.uuid4()),
+            event_id=event.event_id,
+            event_type=event_type,
+            account_id=event.account_id,
+            action=verdict.action,
+            score=0.0 if score is None else score,
+            reasons=verdict.reasons,
+            model_version=self._model.version,
+            degraded=degraded,
+            occurred_at=event.occurred_at if event.occurred_at is not None else at,
+            decided_at=self._now(),
+        )
+        self._store.save_decision(DecisionRecord(decision, vector.tolist(), spec_hash(event_type)))
+        if event_type is EventType.SIGNUP and state_ok and not feats.duplicate:
+            self._featurizer.remember_signup(event.account_id, decision.score, int(decision.action))
+        self._observe(
+            decision, started, feats.ip_hash, feats.email_hash, state_ok, score is not None
+        )
+        return decision
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _stored(self, event_id: str) -> Decision | None:
+        try:
+            return self._store.get_decision(event_id)
+        except StoreUnavailable as exc:
+            logger.warning("cannot look up the stored decision of a repeated event: %s", exc)
+            return None
+
+    def _cached(self, event_id: str) -> Decision | None:
+        with self._cache_lock:
+            return self._cache.get(event_id)
+
+    def _remember(self, decision: Decision) -> None:
+        if self._cache_size <= 0:
+            return
+        with self._cache_lock:
+            self._cache[decision.event_id] = decision
+            self._cache.move_to_end(decision.event_id)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+    def _observe(
+        self,
+        decision: Decision,
+        started: float,
+        ip_hash: str | None,
+        email_hash: str | None,
+        state_ok: bool,
+        model_ok: bool,
+    ) -> None:
+        elapsed = time.perf_counter() - started
+        if self._metrics is not None:
+            kind = decision.event_type.value
+            self._metrics.actions.labels(kind, decision.action.name).inc()
+            if not state_ok:
+                self._metrics.degraded.labels(kind, "state").inc()
+            if not model_ok:
+                self._metrics.degraded.labels(kind, "model").inc()
+            self._metrics.pending_writes.set(self._store.pending())
+        log_decision(decision, elapsed, ip_hash, email_hash)
+
+
+def _check_id(field: str, value: str) -> None:
+    if not value:
+        raise InvalidRequest(field, "is required")
+    if len(value.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES:
+        raise InvalidRequest(field, f"must be at most {MAX_ID_BYTES} bytes")

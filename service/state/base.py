@@ -1,0 +1,137 @@
+"""The state Protocol: velocity and linkage at the event's time, one atomic call per request.
+
+A request hands the store every entity key it involves (keyed hashes, never raw values) and the
+time to count at; the store reads the counts *before* this event and records the event, in one
+call — one round trip for a networked store. Every implementation counts with the same buckets
+(:mod:`service.state.windows`), so the same replayed stream gives identical features whatever the
+store.
+
+Counts are of *prior* events: the first signup from an IP sees ``0`` everywhere.
+An event id seen before is a duplicate: nothing is counted again and ``duplicate`` is set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from service.state.windows import WINDOWS
+
+# Entities whose signups are counted per window, in feature order.
+SIGNUP_ENTITIES: tuple[str, ...] = (
+    "ip",
+    "ip_prefix",
+    "device",
+    "card",
+    "phone",
+    "email",
+    "email_domain",
+    "email_shape",
+)
+# Identifiers whose distinct accounts are tracked at signup (linkage).
+SIGNUP_LINKS: tuple[str, ...] = ("ip", "device", "card", "phone")
+# Entities whose API-key creations are counted per window.
+API_KEY_ENTITIES: tuple[str, ...] = ("account", "device", "ip")
+# Identifiers whose distinct key-creating accounts are tracked.
+API_KEY_LINKS: tuple[str, ...] = ("device", "ip")
+
+
+@dataclass(frozen=True, slots=True)
+class SignupKeys:
+    """Keyed hashes of what one signup involves; ``None`` where the input was absent or invalid."""
+
+    account: str
+    ip: str | None = None
+    ip_prefix: str | None = None
+    device: str | None = None
+    card: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    email_domain: str | None = None
+    email_shape: str | None = None
+
+    def entity(self, name: str) -> str | None:
+        """The key of one entity kind by name."""
+        value: str | None = getattr(self, name)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyKeys:
+    """Keyed hashes of what one API-key creation involves."""
+
+    account: str
+    ip: str | None = None
+    ip_prefix: str | None = None
+    device: str | None = None
+
+    def entity(self, name: str) -> str | None:
+        """The key of one entity kind by name."""
+        value: str | None = getattr(self, name)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class SignupState:
+    """What the store knew about a signup's entities just before it.
+
+    ``velocity[i * len(WINDOWS) + j]`` is the count of prior signups for ``SIGNUP_ENTITIES[i]``
+    over ``WINDOWS[j]``; it is ``None`` for an entity the signup does not have.
+    ``linked[i]`` is how many *other* accounts were seen with ``SIGNUP_LINKS[i]``.
+    """
+
+    duplicate: bool
+    velocity: tuple[int | None, ...]
+    linked: tuple[int | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """What the store remembers about an account's signup."""
+
+    signup_at: float
+    ip: str | None
+    ip_prefix: str | None
+    device: str | None
+    score: float | None = None
+    action: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyState:
+    """What the store knew just before an API-key creation.
+
+    ``velocity`` is laid out like :class:`SignupState`'s over ``API_KEY_ENTITIES``;
+    ``linked`` counts other accounts that created keys from ``API_KEY_LINKS``.
+    """
+
+    duplicate: bool
+    account: AccountRecord | None
+    keys_before: int  # keys this account created before, all time (within retention)
+    first_key_at: float | None  # when this account created its first key, if before
+    velocity: tuple[int | None, ...]
+    linked: tuple[int | None, ...]
+
+
+class StateStore(Protocol):
+    """Velocity and linkage state. Every method is safe to call from many threads."""
+
+    def observe_signup(self, event_id: str, at: float, keys: SignupKeys) -> SignupState:
+        """Read the counts before ``at`` and record this signup, atomically."""
+        ...
+
+    def observe_api_key(self, event_id: str, at: float, keys: ApiKeyKeys) -> ApiKeyState:
+        """Read the account and key counts before ``at`` and record this creation, atomically."""
+        ...
+
+    def remember_decision(self, account: str, score: float, action: int) -> None:
+        """Attach the signup decision to the account, for its later API-key creations."""
+        ...
+
+    def close(self) -> None:
+        """Release connections; further calls are undefined."""
+        ...
+
+
+VELOCITY_WIDTH_SIGNUP = len(SIGNUP_ENTITIES) * len(WINDOWS)
+VELOCITY_WIDTH_API_KEY = len(API_KEY_ENTITIES) * len(WINDOWS)

@@ -1,0 +1,50 @@
+"""The decision store's tables (SQLAlchemy Core), one schema for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("decision_id", String(36), primary_key=True),
+    Column("event_id", String(128), nullable=False, unique=True),
+    Column("event_type", String(16), nullable=False),
+    Column("account_id", String(128), nullable=False),
+    Column("occurred_at", Float, nullable=False),
+    Column("decided_at", Float, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("action", Integer, nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("spec_hash", String(32), nullable=False),
+    Column("degraded", Boolean, nullable=False),
+    Column("reasons", Text, nullable=False),  # JSON list of {code, message, weight}
+    Column("features", Text, nullable=False),  # JSON list in spec order, null for missing
+    Column("case_id", String(36), nullable=False, default=""),
+    Index("ix_decisions_account", "account_id", "occurred_at"),
+    Index("ix_decisions_occurred", "occurred_at"),
+)
+
+outcomes = Table(
+    "outcomes",
+    metadata,
+    Column("outcome_id", String(36), primary_key=True),
+    Column("account_id", String(128), nullable=False),
+    Column("label", Integer, nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("occurred_at", Float, nullable=False),
+    Column("received_at", Float, nullable=False),
+    Index("ix_outcomes_account", "account_id", "occurred_at"),
+)

@@ -1,0 +1,50 @@
+"""Reason codes from model contributions."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from service.domain import EventType
+from service.features.spec import FEATURES
+from service.policy.reasons import ALL_FEATURES, describe, has_reason, model_reasons
+
+
+def test_every_feature_has_a_reason() -> None:
+    """Every feature of every event type maps to a reason code."""
+    assert [f.name for f in ALL_FEATURES if not has_reason(f.name)] == []
+
+
+def test_every_feature_source_has_a_missing_reason() -> None:
+    """A missing value of any feature yields a *_MISSING-style code, never a KeyError."""
+    for feature in ALL_FEATURES:
+        code, message = describe(feature, math.nan)
+        assert code and message
+
+
+def test_reasons_group_by_code_and_rank_by_weight() -> None:
+    """Contributions of features sharing a code add up; only positive ones count."""
+    features = FEATURES[EventType.SIGNUP]
+    names = [f.name for f in features]
+    values = np.zeros(len(features))
+    contrib = np.zeros(len(features))
+    for name, value, weight in [
+        ("vel_ip_10m", 12, 0.4),
+        ("vel_ip_1h", 30, 0.5),
+        ("ip_is_datacenter", 1, 0.7),
+        ("email_is_free", 1, -0.3),
+    ]:
+        values[names.index(name)] = value
+        contrib[names.index(name)] = weight
+    reasons = model_reasons(features, values, contrib)
+    assert [r.code for r in reasons] == ["VELOCITY_IP", "IP_DATACENTER"]
+    assert reasons[0].weight == 0.9
+    assert reasons[0].message == "30 earlier signups from this IP address in the last hour"
+
+
+def test_binary_reason_depends_on_value() -> None:
+    """A flag's reason describes its value: datacenter IP vs not."""
+    feature = next(f for f in ALL_FEATURES if f.name == "ip_is_datacenter")
+    assert describe(feature, 1.0)[0] == "IP_DATACENTER"
+    assert describe(feature, 0.0)[0] == "IP_NOT_DATACENTER"
