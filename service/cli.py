@@ -57,11 +57,11 @@ def _score(args: argparse.Namespace) -> int:
         stub = pb_grpc.ScoringServiceStub(channel)
         try:
             if kind == "signup":
-                request = json_format.ParseDict(body, pb.ScoreSignupRequest())
-                response = stub.ScoreSignup(request, timeout=args.timeout)
+                signup = json_format.ParseDict(body, pb.ScoreSignupRequest())
+                response = stub.ScoreSignup(signup, timeout=args.timeout)
             elif kind == "api_key":
-                request = json_format.ParseDict(body, pb.ScoreApiKeyCreationRequest())
-                response = stub.ScoreApiKeyCreation(request, timeout=args.timeout)
+                key = json_format.ParseDict(body, pb.ScoreApiKeyCreationRequest())
+                response = stub.ScoreApiKeyCreation(key, timeout=args.timeout)
             else:
                 print(f"unknown event type {kind!r}", file=sys.stderr)
                 return 2
@@ -114,7 +114,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    from service.signals.refdata import DEFAULT_DATA_DIR, refresh_command
+    from service.signals.refdata import DEFAULT_DATA_DIR
+    from service.signals.refresh import refresh_command
 
     counts = refresh_command(args.names, args.source, args.data_dir or DEFAULT_DATA_DIR)
     for name, count in counts.items():

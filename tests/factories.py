@@ -14,7 +14,6 @@ from service.model.artifact import Calibration, Thresholds
 from training.export import export_artifact
 from training.train import TrainedModel
 
-
 # Random rows learn fraud from these flags, so requests that set them get high scores.
 SIGNAL_COLUMNS = ("ua_is_bot", "ip_is_datacenter", "same_device_as_signup")
 
@@ -40,9 +39,7 @@ def random_booster(event_type: EventType, seed: int = 0, rounds: int = 30) -> lg
     return lgb.train(params, data, rounds)
 
 
-def make_artifact(
-    out: Path, thresholds: Thresholds | None = None, seed: int = 0
-) -> str:
+def make_artifact(out: Path, thresholds: Thresholds | None = None, seed: int = 0) -> str:
     """Export a random-model artifact to ``out``; returns its model version."""
     models = {}
     for event_type in EventType:

@@ -42,12 +42,16 @@ def signup(i: int, *, ip: str = "81.2.69.160", at: float | None = None) -> pb.Sc
     return request
 
 
-def api_key(i: int, *, ip: str = "81.2.69.160", at: float | None = None) -> pb.ScoreApiKeyCreationRequest:
+def api_key(
+    i: int, *, ip: str = "81.2.69.160", at: float | None = None
+) -> pb.ScoreApiKeyCreationRequest:
     """A key creation by ``acct-{i}`` from its signup device."""
     request = pb.ScoreApiKeyCreationRequest(
         event_id=f"evt-k-{i}",
         account_id=f"acct-{i}",
-        device=pb.Device(ip=ip, user_agent=CHROME_MAC, device_id=f"dev-{i}", timezone="Europe/London"),
+        device=pb.Device(
+            ip=ip, user_agent=CHROME_MAC, device_id=f"dev-{i}", timezone="Europe/London"
+        ),
         key_name="my laptop",
     )
     request.occurred_at.FromNanoseconds(int((time.time() if at is None else at) * 1e9))

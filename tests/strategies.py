@@ -65,7 +65,7 @@ def signup_requests(draw: st.DrawFn, occurred_at: int | None = None) -> pb.Score
                 card_last4=draw(hostile_text),
                 card_fingerprint=draw(hostile_text),
                 card_country=draw(hostile_text),
-                card_funding=draw(st.integers(min_value=0, max_value=7)),
+                card_funding=draw(st.integers(min_value=0, max_value=7)),  # type: ignore[arg-type]  # unknown enum numbers too
                 billing_country=draw(hostile_text),
                 billing_postal_code=draw(hostile_text),
             )
@@ -80,10 +80,15 @@ def signup_requests(draw: st.DrawFn, occurred_at: int | None = None) -> pb.Score
 
 
 @st.composite
-def api_key_requests(draw: st.DrawFn, occurred_at: int | None = None) -> pb.ScoreApiKeyCreationRequest:
+def api_key_requests(
+    draw: st.DrawFn, occurred_at: int | None = None
+) -> pb.ScoreApiKeyCreationRequest:
     """ScoreApiKeyCreation requests with every field drawn, valid ids."""
     request = pb.ScoreApiKeyCreationRequest(
-        event_id=draw(ids), account_id=draw(ids), device=draw(_device()), key_name=draw(hostile_text)
+        event_id=draw(ids),
+        account_id=draw(ids),
+        device=draw(_device()),
+        key_name=draw(hostile_text),
     )
     seconds = occurred_at if occurred_at is not None else draw(timestamps)
     if seconds is not None:

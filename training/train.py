@@ -172,7 +172,7 @@ def fit_calibration(raw: FloatArray, y: IntArray, max_points: int = 200) -> Cali
 
 def calibrate(calibration: Calibration, raw: FloatArray) -> FloatArray:
     """Apply a calibration to raw scores (the same interpolation the server uses)."""
-    return np.interp(raw, np.asarray(calibration.x), np.asarray(calibration.y))
+    return np.asarray(np.interp(raw, calibration.x, calibration.y), dtype=np.float64)
 
 
 def threshold_for_fpr(scores_legit: FloatArray, budget: float) -> float:

@@ -17,7 +17,9 @@ class EmailSignals:
 
     present: bool
     valid: bool
-    normalized: str | None  # canonical mailbox: lowercased, provider aliases folded (gmail dots, +tags)
+    normalized: (
+        str | None
+    )  # canonical mailbox: lowercased, provider aliases folded (gmail dots, +tags)
     domain: str | None  # ASCII (IDNA) domain, lowercased
     is_free: bool
     is_disposable: bool

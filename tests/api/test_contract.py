@@ -13,13 +13,15 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
 
 from service.api.gen.signupguard.v1 import scoring_pb2 as pb
+from service.api.gen.signupguard.v1 import scoring_pb2_grpc as pb_grpc
 from service.api.server import SERVICE_NAME, start_server
 from tests import samples
 from tests.api.conftest import Served
+from tests.api.test_scoring import _stored_features
 
 
 def _violation(err: grpc.RpcError) -> str:
-    status = rpc_status.from_call(err)  # type: ignore[arg-type]
+    status = rpc_status.from_call(err)
     assert status is not None, "INVALID_ARGUMENT must carry rich details"
     detail = error_details_pb2.BadRequest()
     assert status.details[0].Unpack(detail)
@@ -44,12 +46,9 @@ def test_health_is_not_serving_before_a_model_loads() -> None:
                 health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=5
             )
             assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
+            stub = pb_grpc.ScoringServiceStub(channel)
             with pytest.raises(grpc.RpcError) as err:
-                from service.api.gen.signupguard.v1 import scoring_pb2_grpc
-
-                scoring_pb2_grpc.ScoringServiceStub(channel).ScoreSignup(
-                    samples.signup(1), timeout=5
-                )
+                stub.ScoreSignup(samples.signup(1), timeout=5)
             assert err.value.code() is grpc.StatusCode.UNAVAILABLE
     finally:
         running.stop(None)
@@ -72,8 +71,6 @@ def test_same_event_id_returns_the_stored_decision_and_counts_once(served: Serve
     assert again == first
     served.stub.ScoreSignup(samples.signup(2, ip="198.51.100.20"), timeout=5)
     assert served.components.store.flush()
-    from tests.api.test_scoring import _stored_features
-
     assert _stored_features(served, "evt-s-2")["vel_ip_10m"] == 1.0
 
 
@@ -96,8 +93,11 @@ def _stream(t0: float) -> list[pb.ScoreSignupRequest | pb.ScoreApiKeyCreationReq
     return out
 
 
-def _replay(served: Served, stream: list[pb.ScoreSignupRequest | pb.ScoreApiKeyCreationRequest]) -> list[tuple[object, ...]]:
-    out = []
+Stream = list[pb.ScoreSignupRequest | pb.ScoreApiKeyCreationRequest]
+
+
+def _replay(served: Served, stream: Stream) -> list[tuple[object, ...]]:
+    out: list[tuple[object, ...]] = []
     for request in stream:
         if isinstance(request, pb.ScoreSignupRequest):
             d = served.stub.ScoreSignup(request, timeout=5).decision

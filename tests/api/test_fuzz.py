@@ -19,13 +19,15 @@ def _code(call: object) -> grpc.StatusCode:
     try:
         call()  # type: ignore[operator]
     except grpc.RpcError as err:
-        return err.code()  # type: ignore[no-any-return]
+        return err.code()
     return grpc.StatusCode.OK
 
 
 @FUZZ
 @given(request=signup_requests())
-def test_fuzzed_signups_never_fail_internally(served: Served, request: pb.ScoreSignupRequest) -> None:
+def test_fuzzed_signups_never_fail_internally(
+    served: Served, request: pb.ScoreSignupRequest
+) -> None:
     """Any ScoreSignup request gets OK or INVALID_ARGUMENT, never INTERNAL or a crash."""
     assert _code(lambda: served.stub.ScoreSignup(request, timeout=10)) in ACCEPTABLE
 
@@ -41,7 +43,9 @@ def test_fuzzed_key_creations_never_fail_internally(
 
 @FUZZ
 @given(request=signup_requests())
-def test_fuzzed_signups_on_the_event_clock(served_event: Served, request: pb.ScoreSignupRequest) -> None:
+def test_fuzzed_signups_on_the_event_clock(
+    served_event: Served, request: pb.ScoreSignupRequest
+) -> None:
     """On the event clock every timestamp is accepted and scored."""
     code = _code(lambda: served_event.stub.ScoreSignup(request, timeout=10))
     assert code is grpc.StatusCode.OK

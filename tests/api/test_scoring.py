@@ -9,8 +9,8 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from service.api.gen.signupguard.v1 import scoring_pb2 as pb
-from service.features import names
 from service.domain import EventType
+from service.features import names
 from service.store.schema import decisions, outcomes
 from tests import samples
 from tests.api.conftest import Served
@@ -33,10 +33,12 @@ def test_score_signup_returns_a_decision(served: Served) -> None:
     assert d.action in (pb.ACTION_ALLOW, pb.ACTION_CHALLENGE, pb.ACTION_REVIEW, pb.ACTION_BLOCK)
     assert 0.0 <= d.score <= 1.0
     assert d.model_version == served.components.model.version
-    assert d.event_id == "evt-s-1" and d.decision_id
+    assert d.event_id == "evt-s-1"
+    assert d.decision_id
     assert not d.degraded
     if d.action != pb.ACTION_ALLOW:
-        assert d.reasons and all(r.code and r.message for r in d.reasons)
+        assert d.reasons
+        assert all(r.code and r.message for r in d.reasons)
 
 
 def test_every_non_allow_decision_has_reasons(served: Served) -> None:
@@ -106,9 +108,12 @@ def test_metrics_count_requests_and_actions(served: Served) -> None:
     """Prometheus counters see each RPC and each decision's action."""
     served.stub.ScoreSignup(samples.signup(7), timeout=5)
     registry = served.metrics.registry
-    assert registry.get_sample_value(
-        "signupguard_requests_total", {"method": "ScoreSignup", "code": "OK"}
-    ) == 1.0
+    assert (
+        registry.get_sample_value(
+            "signupguard_requests_total", {"method": "ScoreSignup", "code": "OK"}
+        )
+        == 1.0
+    )
     total = sum(
         registry.get_sample_value(
             "signupguard_decisions_total", {"event_type": "signup", "action": a}

@@ -93,7 +93,11 @@ def test_operator_thresholds_override_the_model() -> None:
 
 @pytest.mark.parametrize(
     ("mode", "expected"),
-    [(FailMode.OPEN, Action.ALLOW), (FailMode.REVIEW, Action.REVIEW), (FailMode.CLOSED, Action.BLOCK)],
+    [
+        (FailMode.OPEN, Action.ALLOW),
+        (FailMode.REVIEW, Action.REVIEW),
+        (FailMode.CLOSED, Action.BLOCK),
+    ],
 )
 def test_state_failure_follows_the_fail_mode(mode: FailMode, expected: Action) -> None:
     """Without state the fail mode decides, and the reason says why."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from service.domain import EventType
@@ -25,7 +26,7 @@ def predictor(tmp_path_factory: pytest.TempPathFactory) -> Predictor:
 
 
 @pytest.fixture(scope="module")
-def rows() -> np.ndarray:
+def rows() -> npt.NDArray[np.float64]:
     """Distinct rows with missing values and categorical codes."""
     rng = np.random.default_rng(11)
     x = rng.normal(size=(300, len(names(EventType.SIGNUP))))
@@ -33,27 +34,33 @@ def rows() -> np.ndarray:
     return x
 
 
-def test_raw_score_matches_lightgbm(predictor: Predictor, rows: np.ndarray) -> None:
+def test_raw_score_matches_lightgbm(predictor: Predictor, rows: npt.NDArray[np.float64]) -> None:
     """The leaf-gather raw score equals LightGBM's own raw prediction."""
     expected = predictor.raw_batch(rows)
     got = np.array([predictor.predict(np.ascontiguousarray(r)).raw for r in rows])
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
 
 
-def test_contributions_sum_to_raw_score(predictor: Predictor, rows: np.ndarray) -> None:
+def test_contributions_sum_to_raw_score(
+    predictor: Predictor, rows: npt.NDArray[np.float64]
+) -> None:
     """Attributions plus the expected value add up to the raw score."""
     for row in rows[:50]:
         p = predictor.predict(np.ascontiguousarray(row))
         assert p.contributions.sum() + predictor.expected_value == pytest.approx(p.raw, abs=1e-9)
 
 
-def test_expected_value_matches_treeshap(predictor: Predictor, rows: np.ndarray) -> None:
+def test_expected_value_matches_treeshap(
+    predictor: Predictor, rows: npt.NDArray[np.float64]
+) -> None:
     """The count-weighted expected value equals the bias term of LightGBM's TreeSHAP."""
-    contrib = predictor.booster.predict(rows[:1], pred_contrib=True)
+    contrib = np.asarray(predictor.booster.predict(rows[:1], pred_contrib=True))
     assert predictor.expected_value == pytest.approx(float(contrib[0, -1]), abs=1e-9)
 
 
-def test_calibration_is_applied(tmp_path_factory: pytest.TempPathFactory, rows: np.ndarray) -> None:
+def test_calibration_is_applied(
+    tmp_path_factory: pytest.TempPathFactory, rows: npt.NDArray[np.float64]
+) -> None:
     """The score is the calibration curve applied to the raw score."""
     path = tmp_path_factory.mktemp("cal") / "signup.txt"
     random_booster(EventType.SIGNUP, seed=3, rounds=60).save_model(path)
@@ -63,7 +70,7 @@ def test_calibration_is_applied(tmp_path_factory: pytest.TempPathFactory, rows: 
     assert 0.0 <= out.score <= 1.0
 
 
-def test_threads_get_their_own_results(predictor: Predictor, rows: np.ndarray) -> None:
+def test_threads_get_their_own_results(predictor: Predictor, rows: npt.NDArray[np.float64]) -> None:
     """Concurrent predictions from many threads each get their own row's score."""
     expected = predictor.raw_batch(rows)
     wrong: list[int] = []

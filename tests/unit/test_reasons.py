@@ -20,7 +20,8 @@ def test_every_feature_source_has_a_missing_reason() -> None:
     """A missing value of any feature yields a *_MISSING-style code, never a KeyError."""
     for feature in ALL_FEATURES:
         code, message = describe(feature, math.nan)
-        assert code and message
+        assert code
+        assert message
 
 
 def test_reasons_group_by_code_and_rank_by_weight() -> None:

@@ -1,0 +1,102 @@
+"""The `signupguard` command end to end: serve in a subprocess, score with the CLI, stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture
+def server(tmp_path: Path, artifact: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """`signupguard serve` on a free port, as a separate process."""
+    env = {**os.environ, "SIGNUPGUARD_LOG_DECISIONS": "true"}
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "service.cli", "serve", "--port", "0",
+            "--model", str(artifact), "--database-url", f"sqlite:///{tmp_path}/d.db",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    port = 0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        record = json.loads(line)
+        if record["msg"].startswith("listening on"):
+            port = int(record["msg"].split(":")[1].split()[0])
+        if record["msg"].startswith("serving model"):
+            break
+    assert port, "the server never said where it listens"
+    yield proc, port
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    proc.stderr.close()
+
+
+def _score(port: int, example: str) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, "-m", "service.cli", "score", str(EXAMPLES / example),
+         "--target", f"127.0.0.1:{port}"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    result: dict[str, object] = json.loads(out.stdout)
+    return result
+
+
+def test_serve_score_and_stop(server: tuple[subprocess.Popen[str], int]) -> None:
+    """`score` prints a decision from a running `serve`; SIGTERM stops it cleanly (exit 0)."""
+    proc, port = server
+    decision = _score(port, "signup.json")
+    assert decision["action"] in {
+        "ACTION_ALLOW",
+        "ACTION_CHALLENGE",
+        "ACTION_REVIEW",
+        "ACTION_BLOCK",
+    }
+    assert 0.0 <= float(decision["score"]) <= 1.0  # type: ignore[arg-type]
+    key = _score(port, "api_key.json")
+    assert key["event_id"] != decision["event_id"]
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+    assert proc.stderr is not None
+    logged = [json.loads(line) for line in proc.stderr.read().splitlines() if line.startswith("{")]
+    decisions = [r for r in logged if "decision" in r]
+    assert len(decisions) == 2
+    text = json.dumps(decisions)
+    for raw in ("mailinator", "159.89.10.20", "555-0100", "card-fp-77"):
+        assert raw not in text, "decision logs must not carry raw PII"
+
+
+def test_serve_refuses_a_mismatched_model(tmp_path: Path, artifact: Path) -> None:
+    """`serve` exits non-zero when the artifact's feature spec differs from the code's."""
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for item in artifact.iterdir():
+        (bad / item.name).write_bytes(item.read_bytes())
+    manifest = json.loads((bad / "manifest.json").read_text())
+    manifest["spec_version"] = 999
+    (bad / "manifest.json").write_text(json.dumps(manifest))
+    proc = subprocess.run(
+        [sys.executable, "-m", "service.cli", "serve", "--port", "0", "--model", str(bad),
+         "--database-url", f"sqlite:///{tmp_path}/d.db"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "refusing to serve" in proc.stderr
