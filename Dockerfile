@@ -33,6 +33,8 @@ RUN groupadd --system --gid 10001 signupguard \
        --shell /usr/sbin/nologin signupguard
 # The working directory holds var/ (SQLite) and must be writable by the service user.
 WORKDIR /app
+# The shipped default model; mount another artifact and set SIGNUPGUARD_MODEL to replace it.
+COPY --chown=10001:10001 models/default /app/models/default
 USER 10001:10001
 EXPOSE 50051
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \

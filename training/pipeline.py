@@ -166,9 +166,9 @@ def run_pipeline(
         "reason_agreement_with_treeshap": agreement,
         "held_out_tail": tail,
         "fresh_seed": {"seed": fresh_seed, **fresh},
-        "elapsed_s": round(time.monotonic() - started, 1),
     }
     _write_report(report, result, source)
+    logger.info("pipeline finished in %.1f s", time.monotonic() - started)
     return result
 
 
@@ -258,9 +258,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=Path("reports/default"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("signupguard.decision").setLevel(logging.WARNING)
     result = run_pipeline(args.config, args.seed, args.out, args.report, args.stream)
     print((args.report / "summary.md").read_text())
-    print(f"elapsed {result['elapsed_s']} s")
+    print(f"model {result['model_version']} in {args.out}, report in {args.report}")
     return 0
 
 
