@@ -32,6 +32,7 @@ def export_artifact(
     """Write the artifact to ``out`` (replacing it atomically); returns the model version."""
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".artifact-", dir=out.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; an artifact is read by the service user
     digest = hashlib.sha256()
     entries: dict[str, Any] = {}
     for event_type, trained in sorted(models.items()):

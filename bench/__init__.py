@@ -1,0 +1,1 @@
+"""Benchmarks: real servers, real requests, results written to bench/results/."""
