@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+from google.protobuf import json_format
 
 from service.api.gen.signupguard.v1 import scoring_pb2 as pb
 from service.api.gen.signupguard.v1 import scoring_pb2_grpc as pb_grpc
@@ -25,8 +26,6 @@ from service.events import event_to_dict, read_stream
 
 def load_requests(stream: Path, n: int) -> list[tuple[str, Any]]:
     """The first ``n`` events of a stream as protobuf requests, without timestamps."""
-    from google.protobuf import json_format
-
     out: list[tuple[str, Any]] = []
     for record in read_stream(stream):
         body = event_to_dict(record.event)
