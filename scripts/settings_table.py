@@ -1,7 +1,7 @@
 """Writes the README's configuration table from service.config.Settings (or checks it).
 
-    python scripts/settings_table.py          # rewrite README.md between the markers
-    python scripts/settings_table.py --check  # exit 1 if README.md is out of date
+python scripts/settings_table.py          # rewrite README.md between the markers
+python scripts/settings_table.py --check  # exit 1 if README.md is out of date
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ def _flags() -> set[str]:
     parser = build_parser()
     serve = next(
         action.choices["serve"]
-        for action in parser._actions  # noqa: SLF001 - argparse has no public accessor
+        for action in parser._actions
         if hasattr(action, "choices") and isinstance(action.choices, dict)
     )
-    return {opt for action in serve._actions for opt in action.option_strings}  # noqa: SLF001
+    return {opt for action in serve._actions for opt in action.option_strings}
 
 
 def table() -> str:

@@ -20,17 +20,32 @@ from service.observability import Metrics
 from service.policy import Policy, PolicyConfig
 from service.scoring import Scorer
 from service.signals import SignalExtractor
-from service.state import MemoryStateStore, StateStore
+from service.state import MemoryStateStore, RedisStateStore, StateStore
 from service.store import SqlDecisionStore
 
 logger = logging.getLogger(__name__)
 
 
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+cluster://", "rediss+cluster://")
+
+
 def build_state(settings: Settings) -> StateStore:
     """The state store named by ``settings.state_url``."""
-    if settings.state_url in ("memory://", "memory", ""):
+    url = settings.state_url
+    if url in ("memory://", "memory", ""):
         return MemoryStateStore(retention_s=settings.state_retention_s)
-    raise ValueError(f"unsupported state URL {settings.state_url!r} (memory:// is available)")
+    if url.startswith(_REDIS_SCHEMES):
+        return RedisStateStore(
+            url,
+            timeout_s=settings.state_timeout_s,
+            connect_timeout_s=settings.state_connect_timeout_s,
+            retries=settings.state_retries,
+            pool_size=settings.state_pool_size,
+            key_prefix=settings.state_key_prefix,
+            retention_s=settings.state_retention_s,
+            ttl_slack_s=settings.state_ttl_slack_s,
+        )
+    raise ValueError(f"unsupported state URL {url!r}: use memory:// or a redis URL")
 
 
 @dataclass

@@ -43,7 +43,28 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "sqlite:///var/signupguard.db", description="SQLAlchemy URL of the decision store."
     )
-    state_url: str = Field("memory://", description="Velocity/linkage state: memory://.")
+    state_url: str = Field(
+        "memory://",
+        description="Velocity/linkage state: memory://, redis://host:port/db, "
+        "rediss://…, unix://…, redis+cluster://host:port (a seed node).",
+    )
+    state_timeout_s: float = Field(
+        0.05, gt=0, description="Redis: socket timeout per call; past it the state is unavailable."
+    )
+    state_connect_timeout_s: float = Field(0.1, gt=0, description="Redis: connect timeout.")
+    state_retries: int = Field(
+        0,
+        ge=0,
+        le=1,
+        description="Redis: retries after a timeout (a retried script is not counted twice).",
+    )
+    state_pool_size: int = Field(
+        16, ge=1, description="Redis: connections per node; at least the worker count."
+    )
+    state_key_prefix: str = Field("sg:", description="Redis: prefix of every key.")
+    state_ttl_slack_s: float = Field(
+        900.0, ge=0, description="Redis: extra TTL beyond each window, for late events."
+    )
     data_dir: Path | None = Field(
         None, description="Reference data directory; the bundled snapshot when unset."
     )
@@ -76,7 +97,9 @@ class Settings(BaseSettings):
         100_000, ge=0, description="Recent decisions kept in memory for repeated event ids."
     )
     state_retention_s: float = Field(
-        30 * 86400.0, gt=0, description="How long idle per-entity state is kept."
+        8 * 86400.0,
+        gt=0,
+        description="How long idle linkage, account and event-id state is kept (windows need 7 d).",
     )
     write_batch_size: int = Field(256, ge=1, description="Decisions per database transaction.")
     write_queue_size: int = Field(

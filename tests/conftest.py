@@ -1,4 +1,4 @@
-"""Shared fixtures: real databases (SQLite file, PostgreSQL schema per test)."""
+"""Shared fixtures: real databases (SQLite, a PostgreSQL schema per test) and real Redis servers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 
+from tests.stores.redis_cluster import RedisClusterProcesses, RedisProcess
+
+REDIS_URL = os.environ.get("SIGNUPGUARD_TEST_REDIS", "redis://127.0.0.1:6379/0")
 POSTGRES_ADMIN_URL = os.environ.get(
     "SIGNUPGUARD_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -36,3 +40,34 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path}/decisions.db"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The shared Redis server; unreachable is a failure, never a skip."""
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1.0, socket_connect_timeout=1.0)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis at {REDIS_URL} is unreachable ({exc}); the state tests need it")
+    finally:
+        client.close()
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterProcesses]:
+    """A real 3-node Redis Cluster on free loopback ports, for the whole session."""
+    cluster = RedisClusterProcesses(tmp_path_factory.mktemp("redis-cluster"))
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[RedisProcess]:
+    """A redis-server of this test's own, which it may kill and restart."""
+    server = RedisProcess(tmp_path)
+    server.start()
+    yield server
+    server.stop()

@@ -8,11 +8,13 @@ from service.state.base import (
     StateStore,
 )
 from service.state.memory import MemoryStateStore
+from service.state.redis_store import RedisStateStore
 
 __all__ = [
     "ApiKeyKeys",
     "ApiKeyState",
     "MemoryStateStore",
+    "RedisStateStore",
     "SignupKeys",
     "SignupState",
     "StateStore",

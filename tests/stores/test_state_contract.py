@@ -1,24 +1,40 @@
-"""The StateStore contract, run against every implementation (memory now; Redis joins later)."""
+"""The StateStore contract, run against every implementation: memory, Redis, Redis Cluster."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+import redis
+from redis.connection import Connection
+from redis.crc import key_slot
 
-from service.state import ApiKeyKeys, MemoryStateStore, SignupKeys, StateStore
+from service.errors import StateUnavailable
+from service.state import (
+    ApiKeyKeys,
+    ApiKeyState,
+    MemoryStateStore,
+    SignupKeys,
+    SignupState,
+    StateStore,
+)
 from service.state.base import SIGNUP_ENTITIES, SIGNUP_LINKS
+from service.state.redis_store import RedisStateStore
 from service.state.windows import WINDOWS
+from tests.stores.redis_cluster import RedisClusterProcesses, RedisProcess, free_port
 
+StoreFactory = Callable[..., StateStore]  # conftest.make_store: (kind, link_cap=1000)
 T0 = 1_780_000_000.0  # a fixed moment, aligned to no particular bucket
 
 
-@pytest.fixture(params=["memory"])
-def store(request: pytest.FixtureRequest) -> Iterator[StateStore]:
+@pytest.fixture(params=["memory", "redis", "redis-cluster"])
+def store(request: pytest.FixtureRequest, make_store: StoreFactory) -> StateStore:
     """Each StateStore implementation, fresh."""
-    impl = MemoryStateStore()
-    yield impl
-    impl.close()
+    return make_store(request.param)
 
 
 def _velocity(state_velocity: tuple[int | None, ...], entity: str) -> tuple[int | None, ...]:
@@ -80,16 +96,19 @@ def test_api_key_sees_account_signup_and_decision(store: StateStore) -> None:
     assert first.account.signup_at == T0
     assert (first.account.score, first.account.action) == (0.42, 2)
     assert (first.account.ip, first.account.device) == ("ip1", "d1")
-    assert first.keys_before == 0 and first.first_key_at is None
+    assert first.keys_before == 0
+    assert first.first_key_at is None
     second = store.observe_api_key("k2", T0 + 360, ApiKeyKeys("a1", ip="ip2", device="d1"))
-    assert second.keys_before == 1 and second.first_key_at == T0 + 300
+    assert second.keys_before == 1
+    assert second.first_key_at == T0 + 300
     assert second.velocity[:4] == (1, 1, 1, 1)  # account window counts
 
 
 def test_api_key_for_unknown_account(store: StateStore) -> None:
     """A key for an account whose signup was never seen has no account record."""
     state = store.observe_api_key("k1", T0, ApiKeyKeys("ghost", ip="ip1"))
-    assert state.account is None and state.keys_before == 0
+    assert state.account is None
+    assert state.keys_before == 0
 
 
 def test_keys_across_accounts_link_by_device(store: StateStore) -> None:
@@ -102,8 +121,9 @@ def test_keys_across_accounts_link_by_device(store: StateStore) -> None:
 
 def test_replay_is_deterministic(store: StateStore) -> None:
     """The same stream replayed into a fresh store gives identical states."""
+
     def run(target: StateStore) -> list[tuple[object, ...]]:
-        out = []
+        out: list[tuple[object, ...]] = []
         for i in range(200):
             keys = _signup(f"a{i}", ip=f"ip{i % 7}", device=f"d{i % 11}", email_domain="x")
             st = target.observe_signup(f"e{i}", T0 + i * 97.0, keys)
@@ -124,3 +144,238 @@ def test_memory_store_forgets_idle_keys() -> None:
         store.observe_signup(f"f{i}", T0 + 7200, _signup(f"b{i}", ip="fresh"))
     assert store.size()["counters"] == 1
     assert store.size()["accounts"] == 10
+
+
+def test_late_event_sees_what_pruning_left(store: StateStore) -> None:
+    """Bucket pruning (over an hour of minute buckets) is part of the rule every store obeys."""
+    for i in range(62):  # minutes 0..61: adding the 61st and 62nd buckets drops minutes 0 and 1
+        store.observe_signup(f"e{i}", T0 - T0 % 60 + 60 * i, _signup(f"a{i}", ip="ip1"))
+    late = store.observe_signup("late", T0 - T0 % 60 + 60 * 59, _signup("z", ip="ip1"))
+    assert _velocity(late.velocity, "ip")[1] == 58
+    early = store.observe_signup("early", T0 - T0 % 60 + 30, _signup("y", ip="ip2"))
+    store.observe_signup("jump", T0 - T0 % 60 + 6000, _signup("x", ip="ip2"))
+    back = store.observe_signup("back", T0 - T0 % 60 + 1800, _signup("w", ip="ip2"))
+    assert early.velocity[1] == 0
+    assert _velocity(back.velocity, "ip")[1] == 1
+
+
+# -- the same stream, every store ---------------------------------------------------------------
+
+Step = tuple[str, str, float, object]
+
+
+def _stream(seed: int, n: int) -> list[Step]:
+    """Mixed signups, key creations and decisions: shared entities, late events, duplicates."""
+    rng = random.Random(seed)
+    steps: list[Step] = []
+    accounts: list[str] = []
+    t = T0
+    for i in range(n):
+        t += rng.uniform(0, 20) if rng.random() < 0.3 else rng.expovariate(1 / 500)
+        at = round(t + rng.uniform(-240, 60), 3)  # up to four minutes late
+        ip = rng.randrange(int(rng.paretovariate(1.2) * 3) + 1)
+        roll = rng.random()
+        if steps and roll < 0.05:
+            steps.append(rng.choice(steps))  # the same call again
+        elif steps and roll < 0.08:
+            kind, key, _, payload = rng.choice(steps)
+            steps.append((kind, key, at, payload))  # the same id, another time
+        elif roll < 0.15 and accounts:
+            steps.append(("d", rng.choice([*accounts, "nobody"]), rng.random(), rng.randrange(4)))
+        elif roll < 0.35:
+            pick = rng.random()
+            account = f"g{i}" if not accounts or pick < 0.2 else rng.choice(accounts)
+            previous = steps[-1][3] if steps else None
+            if pick > 0.5 and isinstance(previous, ApiKeyKeys):  # key bursts, out of order
+                account = previous.account
+            keys = ApiKeyKeys(account, ip=f"ip{ip}", device=rng.choice([None, f"d{ip % 9}"]))
+            steps.append(("k", f"k{i}", at, keys))
+        else:
+            account = rng.choice(accounts) if accounts and rng.random() < 0.05 else f"a{i}"
+            accounts.append(account)
+            signup = SignupKeys(
+                account,
+                ip=f"ip{ip}",
+                ip_prefix=f"p{ip // 4}",
+                device=rng.choice([None, f"d{rng.randrange(30)}"]),
+                card=rng.choice([None, None, f"c{rng.randrange(12)}"]),
+                phone=rng.choice([None, f"ph{rng.randrange(200)}"]),
+                email=f"m{i}",
+                email_domain=rng.choice(["gmail", "gmail", "corp", f"dom{rng.randrange(5)}"]),
+                email_shape=f"sh{rng.randrange(6)}",
+            )
+            steps.append(("s", f"s{i}", at, signup))
+    return steps
+
+
+def _replay(store: StateStore, steps: list[Step]) -> list[object]:
+    out: list[object] = []
+    for kind, key, at, payload in steps:
+        if kind == "s":
+            assert isinstance(payload, SignupKeys)
+            out.append(store.observe_signup(key, at, payload))
+        elif kind == "k":
+            assert isinstance(payload, ApiKeyKeys)
+            out.append(store.observe_api_key(key, at, payload))
+        else:
+            assert isinstance(payload, int)
+            store.remember_decision(key, at, payload)
+    return out
+
+
+def test_every_store_replays_a_stream_identically(make_store: StoreFactory) -> None:
+    """Memory, Redis and Redis Cluster return identical states for one seeded mixed stream."""
+    steps = _stream(seed=7, n=3000)
+    expected = _replay(make_store("memory"), steps)
+    assert any(isinstance(s, SignupState) and s.duplicate for s in expected)
+    assert any(isinstance(s, ApiKeyState) and s.account and s.account.score for s in expected)
+    for kind in ("redis", "redis-cluster"):
+        assert _replay(make_store(kind), steps) == expected, kind
+
+
+def test_link_cap_bounds_linked_accounts(make_store: StoreFactory) -> None:
+    """Linked-account sets stop growing at the cap, identically in every store."""
+    results = []
+    for kind in ("memory", "redis", "redis-cluster"):
+        store = make_store(kind, link_cap=3)
+        states = [
+            store.observe_signup(f"e{i}", T0 + i, _signup(f"a{i}", device="d")) for i in range(6)
+        ]
+        results.append([s.linked for s in states])
+    assert results[0] == results[1] == results[2]
+    assert results[0][-1][SIGNUP_LINKS.index("device")] == 3
+
+
+# -- Redis specifics: round trips, TTLs, faults -------------------------------------------------
+
+FULL = SignupKeys(
+    "a1",
+    ip="i",
+    ip_prefix="p",
+    device="d",
+    card="c",
+    phone="ph",
+    email="e",
+    email_domain="m",
+    email_shape="sh",
+)
+
+
+def _calls(clients: list[redis.Redis], command: str) -> int:
+    stats = [client.info("commandstats").get(f"cmdstat_{command}", {}) for client in clients]
+    return sum(int(s.get("calls", 0)) for s in stats)
+
+
+@pytest.fixture
+def writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the client's socket writes (one per round trip; a pipeline is one write)."""
+    count = [0]
+    send: Any = Connection.send_packed_command  # untyped in redis-py
+
+    def counted(self: Connection, command: object, check_health: bool = True) -> None:
+        count[0] += 1
+        send(self, command, check_health)
+
+    monkeypatch.setattr(Connection, "send_packed_command", counted)
+    return count
+
+
+def test_one_script_call_per_request_on_single_redis(
+    private_redis: RedisProcess, writes: list[int]
+) -> None:
+    """On one server every observe and remember_decision is one write carrying one EVALSHA."""
+    store = RedisStateStore(private_redis.url)
+    client = private_redis.client()
+    store.observe_signup("warm", T0, FULL)  # loads the script (NOSCRIPT, SCRIPT LOAD, EVALSHA)
+    client.config_resetstat()
+    writes[0] = 0
+    for i in range(10):
+        store.observe_signup(f"s{i}", T0 + i, FULL)
+        store.remember_decision("a1", 0.5, 1)
+        store.observe_api_key(f"k{i}", T0 + i, ApiKeyKeys("a1", ip="i", device="d"))
+    assert writes[0] == 30
+    assert _calls([client], "evalsha") == 30
+    store.close()
+    client.close()
+
+
+def test_cluster_claims_the_event_then_one_script_per_slot(
+    make_store: StoreFactory, redis_cluster: RedisClusterProcesses, writes: list[int]
+) -> None:
+    """On Cluster a request is one SET NX, then one EVALSHA per slot in one write per node."""
+    store = make_store("redis-cluster")
+    store.observe_signup("warm", T0, FULL)
+    clients = [node.client() for node in redis_cluster.nodes]
+    for client in clients:
+        client.config_resetstat()
+    writes[0] = 0
+    store.observe_signup("s1", T0 + 1, FULL)
+    assert writes[0] <= 1 + len(clients)  # the claim, then at most one write per node
+    tags = [f"s:{name}:{FULL.entity(name)}" for name in SIGNUP_ENTITIES] + ["a:a1"]
+    assert _calls(clients, "evalsha") == len({key_slot(tag.encode()) for tag in tags})
+    assert _calls(clients, "set") == 1
+    for client in clients:
+        client.close()
+
+
+def test_every_key_expires(private_redis: RedisProcess) -> None:
+    """Nothing is kept without a TTL: minute buckets an hour, the rest at most the retention."""
+    store = RedisStateStore(private_redis.url, retention_s=10 * 86400, ttl_slack_s=60)
+    store.observe_signup("s1", T0, FULL)
+    store.remember_decision("a1", 0.5, 1)
+    store.observe_api_key("k1", T0, ApiKeyKeys("a1", ip="i", device="d"))
+    store.remember_decision("nobody", 0.5, 1)  # no record: writes nothing
+    client = private_redis.client()
+    ttls = {key.decode(): client.ttl(key) for key in client.scan_iter()}
+    assert len(ttls) == 8 * 2 + 4 + 3 * 2 + 2 + 1 + 2  # buckets, links, key buckets+links, ...
+    assert all(0 < ttl <= 10 * 86400 for ttl in ttls.values())
+    assert {ttl for key, ttl in ttls.items() if key.endswith(":m")} <= set(range(3600, 3661))
+    store.close()
+
+
+def test_script_flush_is_recovered(private_redis: RedisProcess) -> None:
+    """After SCRIPT FLUSH (or a server restart) the program is reloaded transparently."""
+    store = RedisStateStore(private_redis.url)
+    store.observe_signup("s1", T0, FULL)
+    private_redis.client().script_flush()
+    assert _velocity(store.observe_signup("s2", T0 + 1, FULL).velocity, "ip") == (1, 1, 1, 1)
+    store.close()
+
+
+def _timed_failure(store: RedisStateStore) -> float:
+    started = time.perf_counter()
+    with pytest.raises(StateUnavailable):
+        store.observe_signup("s1", T0, FULL)
+    return time.perf_counter() - started
+
+
+@pytest.mark.parametrize("scheme", ["redis://", "redis+cluster://"])
+def test_refused_connection_is_unavailable_at_once(scheme: str) -> None:
+    """A port nobody listens on raises StateUnavailable well within the timeout."""
+    store = RedisStateStore(f"{scheme}127.0.0.1:{free_port()}", timeout_s=0.05)
+    assert _timed_failure(store) < 0.05
+    store.close()
+
+
+def test_silent_server_times_out() -> None:
+    """A server that accepts but never answers raises StateUnavailable after the socket timeout."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes connects; nobody ever reads or writes
+        store = RedisStateStore(f"redis://127.0.0.1:{silent.getsockname()[1]}", timeout_s=0.05)
+        elapsed = _timed_failure(store)
+        store.close()
+    assert 0.05 <= elapsed < 0.2
+
+
+def test_killed_server_is_unavailable_then_recovers(private_redis: RedisProcess) -> None:
+    """SIGKILL makes calls fail with StateUnavailable; the first call after a restart succeeds."""
+    store = RedisStateStore(private_redis.url, timeout_s=0.05)
+    store.observe_signup("s1", T0, FULL)
+    private_redis.kill()
+    assert _timed_failure(store) < 0.05
+    assert _timed_failure(store) < 0.05  # still down: fails again, promptly
+    private_redis.start()  # same port, empty (nothing persisted)
+    state = store.observe_signup("s2", T0 + 1, FULL)
+    assert _velocity(state.velocity, "ip") == (0, 0, 0, 0)
+    store.close()
