@@ -18,6 +18,7 @@ from service.hashing import Hasher
 from service.model import LoadedModel, load_model
 from service.observability import Metrics
 from service.policy import Policy, PolicyConfig
+from service.profiling import StageTimer
 from service.scoring import Scorer
 from service.signals import SignalExtractor
 from service.state import MemoryStateStore, RedisStateStore, StateStore
@@ -95,6 +96,7 @@ def build_components(
         clock=settings.clock,
         max_clock_skew_s=settings.max_clock_skew_s,
         metrics=metrics,
+        stages=StageTimer(metrics.registry) if metrics and settings.profile_stages else None,
         idempotency_cache_size=settings.idempotency_cache_size,
     )
     return Components(scorer=scorer, model=model, state=state, store=store)

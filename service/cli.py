@@ -32,6 +32,7 @@ def _serve(args: argparse.Namespace) -> int:
             "metrics_port": args.metrics_port,
             "policy_file": args.policy_file,
             "log_level": args.log_level,
+            "profile_stages": args.profile_stages,
         }.items()
         if value is not None
     }
@@ -139,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--metrics-port", type=int, help="Prometheus port (0: off)")
     serve.add_argument("--policy-file", type=Path)
     serve.add_argument("--log-level")
+    serve.add_argument(
+        "--profile-stages", action="store_true", default=None, help="time each request stage"
+    )
     serve.set_defaults(func=_serve)
 
     score = sub.add_parser("score", help="send one JSON event to a running server")

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
         0, ge=0, le=65535, description="Prometheus /metrics HTTP port; 0 disables it."
     )
     log_level: str = Field("INFO", description="Root log level.")
+    profile_stages: bool = Field(
+        False, description="Record time per request stage in signupguard_stage_seconds."
+    )
     log_decisions: bool = Field(True, description="One structured log line per decision.")
     fail_mode_signup: FailMode = Field(
         FailMode.OPEN, description="Signup answer when state is unavailable."

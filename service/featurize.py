@@ -16,6 +16,7 @@ from service.features import extract_api_key, extract_signup
 from service.features.extract import Vector
 from service.hashing import Hasher
 from service.policy import RuleInputs
+from service.profiling import NO_CLOCK, Clock
 from service.signals import SignalExtractor
 from service.state import ApiKeyKeys, SignupKeys, StateStore
 
@@ -47,7 +48,7 @@ class Featurizer:
         """The state store features are counted in."""
         return self._state
 
-    def signup(self, event: SignupEvent, at: float) -> Featurized:
+    def signup(self, event: SignupEvent, at: float, clock: Clock = NO_CLOCK) -> Featurized:
         """Features of a signup at time ``at``; records it in the state store."""
         sig = self._extractor.signup(event)
         h = self._hash
@@ -68,19 +69,23 @@ class Featurizer:
             email_domain=h("email_domain", email.domain),
             email_shape=h("email_shape", shape),
         )
+        clock.mark("signals")
         try:
             state = self._state.observe_signup(event.event_id, at, keys)
         except StateUnavailable as exc:
             logger.warning("state unavailable, scoring without it: %s", exc)
             state = None
+        clock.mark("state")
         rules = RuleInputs(
             email_domain=email.domain,
             ip=sig.device.ip.normalized,
             device_id=sig.device.device_id,
             card_fingerprint=sig.payment.fingerprint,
         )
+        vector = extract_signup(sig, state)
+        clock.mark("features")
         return Featurized(
-            vector=extract_signup(sig, state),
+            vector=vector,
             duplicate=state is not None and state.duplicate,
             state_ok=state is not None,
             rules=rules,
@@ -88,7 +93,7 @@ class Featurizer:
             email_hash=email_hash,
         )
 
-    def api_key(self, event: ApiKeyEvent, at: float) -> Featurized:
+    def api_key(self, event: ApiKeyEvent, at: float, clock: Clock = NO_CLOCK) -> Featurized:
         """Features of an API-key creation at time ``at``; records it in the state store."""
         sig = self._extractor.api_key(event)
         ip_hash = self._hash("ip", sig.device.ip.normalized)
@@ -98,13 +103,17 @@ class Featurizer:
             ip_prefix=self._hash("ip_prefix", sig.device.ip.prefix),
             device=self._hash("device", sig.device.device_id),
         )
+        clock.mark("signals")
         try:
             state = self._state.observe_api_key(event.event_id, at, keys)
         except StateUnavailable as exc:
             logger.warning("state unavailable, scoring without it: %s", exc)
             state = None
+        clock.mark("state")
+        vector = extract_api_key(sig, state, keys, at)
+        clock.mark("features")
         return Featurized(
-            vector=extract_api_key(sig, state, keys, at),
+            vector=vector,
             duplicate=state is not None and state.duplicate,
             state_ok=state is not None,
             rules=RuleInputs(ip=sig.device.ip.normalized, device_id=sig.device.device_id),

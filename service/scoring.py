@@ -32,6 +32,7 @@ from service.featurize import Featurizer
 from service.model import LoadedModel, Prediction
 from service.observability import Metrics, log_decision
 from service.policy import Policy, model_reasons
+from service.profiling import NO_CLOCK, Clock, StageTimer
 from service.store import DecisionRecord, SqlDecisionStore
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class Scorer:
         clock: ClockMode = ClockMode.WALL,
         max_clock_skew_s: float = 86400.0,
         metrics: Metrics | None = None,
+        stages: StageTimer | None = None,
         idempotency_cache_size: int = 100_000,
         now: Callable[[], float] = time.time,
     ) -> None:
@@ -63,6 +65,7 @@ class Scorer:
         self._clock = clock
         self._skew = max_clock_skew_s
         self._metrics = metrics
+        self._stages = stages
         self._now = now
         self._cache: OrderedDict[str, Decision] = OrderedDict()
         self._cache_size = idempotency_cache_size
@@ -78,13 +81,13 @@ class Scorer:
 
     # -- public API -----------------------------------------------------------------------------
 
-    def score_signup(self, event: SignupEvent) -> Decision:
-        """Decide on one signup."""
-        return self._score(event)
+    def score_signup(self, event: SignupEvent, received_at: float | None = None) -> Decision:
+        """Decide on one signup (``received_at``: perf_counter when the request arrived)."""
+        return self._score(event, received_at)
 
-    def score_api_key(self, event: ApiKeyEvent) -> Decision:
+    def score_api_key(self, event: ApiKeyEvent, received_at: float | None = None) -> Decision:
         """Decide on one API-key creation."""
-        return self._score(event)
+        return self._score(event, received_at)
 
     def report_outcome(
         self, account_id: str, label: Label, source: str, occurred_at: float | None
@@ -107,8 +110,10 @@ class Scorer:
 
     # -- pipeline -------------------------------------------------------------------------------
 
-    def _score(self, event: Event) -> Decision:
-        started = time.perf_counter()
+    def _score(self, event: Event, received_at: float | None) -> Decision:
+        started = time.perf_counter() if received_at is None else received_at
+        clock: Clock = NO_CLOCK if self._stages is None else self._stages.clock(started)
+        clock.mark("parse")
         at, clock_fallback = self._validate(event)
         cached = self._cached(event.event_id)
         if cached is not None:
@@ -117,7 +122,8 @@ class Scorer:
             cached = self._cached(event.event_id)
             if cached is not None:
                 return cached
-            decision = self._decide(event, at, clock_fallback, started)
+            decision = self._decide(event, at, clock_fallback, started, clock)
+        clock.finish()
         self._remember(decision)
         return decision
 
@@ -136,12 +142,14 @@ class Scorer:
             return now, True
         return occurred, False
 
-    def _decide(self, event: Event, at: float, clock_fallback: bool, started: float) -> Decision:
+    def _decide(
+        self, event: Event, at: float, clock_fallback: bool, started: float, clock: Clock
+    ) -> Decision:
         event_type = event.event_type
         if isinstance(event, SignupEvent):
-            feats = self._featurizer.signup(event, at)
+            feats = self._featurizer.signup(event, at, clock)
         else:
-            feats = self._featurizer.api_key(event, at)
+            feats = self._featurizer.api_key(event, at, clock)
         if feats.duplicate and (stored := self._stored(event.event_id)) is not None:
             return stored
         vector, state_ok = feats.vector, feats.state_ok
@@ -153,13 +161,18 @@ class Scorer:
         except ModelError as exc:
             logger.error("model failed, using the fallback: %s", exc)
             score = None
+        clock.mark("predict")
 
         def explain() -> list[Reason]:
             if prediction is None:
                 return []
-            return model_reasons(FEATURES[event_type], vector, prediction.contributions)
+            clock.mark("policy")
+            reasons = model_reasons(FEATURES[event_type], vector, prediction.contributions)
+            clock.mark("reasons")
+            return reasons
 
         verdict = self._policy.decide(event_type, score, explain, feats.rules, state_ok=state_ok)
+        clock.mark("policy")
         degraded = not state_ok or score is None or clock_fallback
         decision = Decision(
             decision_id=str(uuid.uuid4()),
@@ -180,6 +193,7 @@ class Scorer:
         self._observe(
             decision, started, feats.ip_hash, feats.email_hash, state_ok, score is not None
         )
+        clock.mark("log")
         return decision
 
     # -- helpers --------------------------------------------------------------------------------

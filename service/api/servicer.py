@@ -65,8 +65,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):  # type: ignore[misc]  # 
         """Score one signup."""
 
         def work() -> pb.ScoreSignupResponse:
+            received = time.perf_counter()
             convert.check_size(request, self._limit)
-            decision = self._core().score_signup(convert.signup_event(request))
+            decision = self._core().score_signup(convert.signup_event(request), received)
             return pb.ScoreSignupResponse(decision=convert.decision_message(decision))
 
         return self._call("ScoreSignup", context, work)
@@ -77,8 +78,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):  # type: ignore[misc]  # 
         """Score one API-key creation."""
 
         def work() -> pb.ScoreApiKeyCreationResponse:
+            received = time.perf_counter()
             convert.check_size(request, self._limit)
-            decision = self._core().score_api_key(convert.api_key_event(request))
+            decision = self._core().score_api_key(convert.api_key_event(request), received)
             return pb.ScoreApiKeyCreationResponse(decision=convert.decision_message(decision))
 
         return self._call("ScoreApiKeyCreation", context, work)

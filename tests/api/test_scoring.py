@@ -130,3 +130,17 @@ def test_two_servers_are_independent(serve: Callable[..., Served]) -> None:
     a.stub.ScoreSignup(samples.signup(1, ip="198.51.100.9"), timeout=5)
     b.stub.ScoreSignup(samples.signup(2, ip="198.51.100.9"), timeout=5)
     assert _stored_features(b, "evt-s-2")["vel_ip_10m"] == 0.0
+
+
+def test_stage_profile_covers_the_request(serve: Callable[..., Served]) -> None:
+    """With stage profiling on, every stage of a request is timed inside the server."""
+    served = serve(profile_stages=True)
+    request = samples.signup(11)
+    request.device.user_agent = BOT_UA
+    served.stub.ScoreSignup(request, timeout=5)
+    registry = served.metrics.registry
+    counts = {
+        stage: registry.get_sample_value("signupguard_stage_seconds_count", {"stage": stage})
+        for stage in ("parse", "signals", "state", "features", "predict", "policy", "log")
+    }
+    assert counts == dict.fromkeys(counts, 1.0)
