@@ -106,7 +106,12 @@ def serve(settings: Settings, stop: threading.Event | None = None) -> int:
     """Run the server until SIGTERM/SIGINT (or ``stop``); returns the process exit code."""
     metrics = Metrics.create()
     running = start_server(
-        settings.host, settings.port, settings.workers, settings.max_request_bytes, metrics
+        settings.host,
+        settings.port,
+        settings.workers,
+        settings.max_request_bytes,
+        metrics,
+        reuse_port=settings.reuse_port,
     )
     logger.info(
         "listening on %s:%d (NOT_SERVING until the model loads)", settings.host, running.port

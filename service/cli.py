@@ -29,6 +29,7 @@ def _serve(args: argparse.Namespace) -> int:
             "database_url": args.database_url,
             "state_url": args.state_url,
             "workers": args.workers,
+            "reuse_port": args.reuse_port,
             "metrics_port": args.metrics_port,
             "policy_file": args.policy_file,
             "log_level": args.log_level,
@@ -137,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--database-url", help="SQLAlchemy URL of the decision store")
     serve.add_argument("--state-url", help="velocity/linkage state (memory://)")
     serve.add_argument("--workers", type=int)
+    serve.add_argument(
+        "--reuse-port", action="store_true", default=None, help="SO_REUSEPORT: one process per core"
+    )
     serve.add_argument("--metrics-port", type=int, help="Prometheus port (0: off)")
     serve.add_argument("--policy-file", type=Path)
     serve.add_argument("--log-level")

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the gRPC server binds to.")
     port: int = Field(50051, ge=0, le=65535, description="gRPC port; 0 picks a free one.")
     workers: int = Field(8, ge=1, le=256, description="gRPC server worker threads.")
+    reuse_port: bool = Field(
+        False, description="Bind with SO_REUSEPORT so one process per core can share the port."
+    )
     clock: ClockMode = Field(ClockMode.WALL, description="wall or event clock for windows.")
     model: Path = Field(DEFAULT_MODEL_DIR, description="Model artifact directory.")
     database_url: str = Field(

@@ -48,14 +48,21 @@ class RunningServer:
 
 
 def start_server(
-    host: str, port: int, workers: int, max_request_bytes: int, metrics: Metrics | None = None
+    host: str,
+    port: int,
+    workers: int,
+    max_request_bytes: int,
+    metrics: Metrics | None = None,
+    reuse_port: bool = False,
 ) -> RunningServer:
     """Bind and start; health is NOT_SERVING until :meth:`RunningServer.serve_with`."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
         options=[
             ("grpc.max_receive_message_length", TRANSPORT_MAX_BYTES),
-            ("grpc.so_reuseport", 0),
+            # One process per core binds the same port with SO_REUSEPORT; off by default so a
+            # second server started by mistake fails instead of silently sharing traffic.
+            ("grpc.so_reuseport", 1 if reuse_port else 0),
         ],
         maximum_concurrent_rpcs=workers * 64,
     )
@@ -66,7 +73,10 @@ def start_server(
     reflection.enable_server_reflection(
         (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
-    bound = server.add_insecure_port(f"{host}:{port}")
+    try:
+        bound = server.add_insecure_port(f"{host}:{port}")
+    except RuntimeError as exc:  # grpcio reports a failed bind as RuntimeError
+        raise OSError(f"cannot bind {host}:{port}: {exc}") from exc
     if bound == 0:
         raise OSError(f"cannot bind {host}:{port}")
     server.start()

@@ -193,3 +193,17 @@ def test_malformed_signal_is_scored_not_rejected(
     d = served.stub.ScoreSignup(request, timeout=5).decision
     assert 0.0 <= d.score <= 1.0
     assert not d.degraded
+
+
+def test_reuse_port_lets_two_servers_share_a_port() -> None:
+    """With reuse_port two servers bind one port (one process per core); without, the second
+    fails to bind."""
+    first = start_server("127.0.0.1", 0, 2, 16384, reuse_port=True)
+    try:
+        second = start_server("127.0.0.1", first.port, 2, 16384, reuse_port=True)
+        assert second.port == first.port
+        second.stop(None)
+        with pytest.raises(OSError, match="cannot bind"):
+            start_server("127.0.0.1", first.port, 2, 16384)
+    finally:
+        first.stop(None)
