@@ -78,7 +78,17 @@ def build_components(
         settings.database_url,
         batch_size=settings.write_batch_size,
         queue_size=settings.write_queue_size,
+        spool_dir=settings.spool_dir,
+        spool_max_bytes=settings.spool_max_bytes,
+        fsync=settings.spool_fsync,
+        auto_migrate=settings.db_auto_migrate,
+        retry_max_s=settings.write_retry_max_s,
     )
+    if metrics is not None:  # read at scrape time, nothing per request
+        metrics.pending_writes.set_function(store.pending)
+        metrics.spool_bytes.set_function(store.spool_bytes)
+        metrics.rejected_writes.set_function(store.rejected)
+        metrics.database_up.set_function(lambda: float(store.database_ok()))
     policy = Policy(
         {t: model.entry(t).thresholds for t in EventType},
         PolicyConfig.from_file(settings.policy_file),

@@ -125,6 +125,16 @@ def _refresh(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db(args: argparse.Namespace) -> int:
+    from service.store import current, head, upgrade
+
+    url = args.database_url or Settings().database_url
+    if args.action == "upgrade":
+        upgrade(url)
+    print(f"database at {current(url) or 'nothing'} (code head {head()})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="signupguard", description=__doc__)
@@ -183,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--source", help="URL or file to read instead of the upstream")
     refresh.add_argument("--data-dir", type=Path)
     refresh.set_defaults(func=_refresh)
+    db = sub.add_parser("db", help="decision-store schema: upgrade to head, or show current")
+    db.add_argument("action", choices=["upgrade", "current"])
+    db.add_argument("--database-url", help="SQLAlchemy URL (default: SIGNUPGUARD_DATABASE_URL)")
+    db.set_defaults(func=_db)
     return parser
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.store.journal import FsyncPolicy
+
 # Relative to the working directory: the repository root under `make serve`, /app in the image.
 DEFAULT_MODEL_DIR = Path("models/default")
 
@@ -109,7 +111,31 @@ class Settings(BaseSettings):
     )
     write_batch_size: int = Field(256, ge=1, description="Decisions per database transaction.")
     write_queue_size: int = Field(
-        100_000, ge=1, description="Decisions that may wait for the writer before callers block."
+        100_000,
+        ge=1,
+        description="Uncommitted decisions kept in memory so repeated event ids find them.",
+    )
+    write_retry_max_s: float = Field(
+        5.0, gt=0, description="Cap on the decision writer's retry backoff while the DB is down."
+    )
+    spool_dir: Path | None = Field(
+        None,
+        description="Durable decision spool; default next to the SQLite file, else var/spool.",
+    )
+    spool_max_bytes: int = Field(
+        1 << 30,
+        ge=1 << 20,
+        description="Spooled, uncommitted bytes before new decisions are refused (UNAVAILABLE).",
+    )
+    spool_fsync: FsyncPolicy = Field(
+        FsyncPolicy.NONE,
+        description="none survives a process kill; batch also syncs every 50 ms; always syncs "
+        "before answering.",
+    )
+    db_auto_migrate: bool | None = Field(
+        None,
+        description="Run migrations at start; unset: SQLite yes, PostgreSQL no "
+        "(run `signupguard db upgrade`).",
     )
 
     @field_validator("log_level")

@@ -41,3 +41,4 @@ def configure(level: str, decisions: bool) -> None:
     logging.getLogger("signupguard.decision").setLevel(
         logging.INFO if decisions else logging.WARNING
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # it narrates every start at INFO

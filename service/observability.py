@@ -32,6 +32,9 @@ class Metrics:
     degraded: Counter
     model_info: Gauge
     pending_writes: Gauge
+    spool_bytes: Gauge
+    rejected_writes: Gauge
+    database_up: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry | None = None) -> Metrics:
@@ -71,6 +74,19 @@ class Metrics:
                 "signupguard_pending_decision_writes",
                 "Decisions accepted but not yet committed to the database",
                 registry=reg,
+            ),
+            spool_bytes=Gauge(
+                "signupguard_spool_bytes",
+                "Bytes of decisions in the local spool not yet committed (alarm near the limit)",
+                registry=reg,
+            ),
+            rejected_writes=Gauge(
+                "signupguard_rejected_decision_writes",
+                "Decisions the database refused for good, kept in rejected.jsonl (alarm on > 0)",
+                registry=reg,
+            ),
+            database_up=Gauge(
+                "signupguard_database_up", "1 when the last database write succeeded", registry=reg
             ),
         )
 

@@ -235,7 +235,6 @@ class Scorer:
                 self._metrics.degraded.labels(kind, "state").inc()
             if not model_ok:
                 self._metrics.degraded.labels(kind, "model").inc()
-            self._metrics.pending_writes.set(self._store.pending())
         log_decision(decision, elapsed, ip_hash, email_hash)
 
 

@@ -1,5 +1,17 @@
 """Decisions, outcomes and (later) review cases: SQLite by default, PostgreSQL by URL."""
 
-from service.store.sql import DecisionRecord, SqlDecisionStore, make_engine
+from service.store.codec import DecisionRecord
+from service.store.engine import make_engine
+from service.store.journal import FsyncPolicy
+from service.store.migrate import current, head, upgrade
+from service.store.sql import SqlDecisionStore
 
-__all__ = ["DecisionRecord", "SqlDecisionStore", "make_engine"]
+__all__ = [
+    "DecisionRecord",
+    "FsyncPolicy",
+    "SqlDecisionStore",
+    "current",
+    "head",
+    "make_engine",
+    "upgrade",
+]

@@ -1,143 +1,165 @@
 """Decision log and outcomes on SQLAlchemy: SQLite by default, PostgreSQL by URL.
 
-Decisions are written off the request's critical path: ``save_decision`` puts the record on a
-bounded queue and returns; one writer thread inserts them in batches, one transaction a batch.
-A failed batch is retried with backoff and never dropped; while records wait, ``get_decision``
-still finds them (idempotent replays see their own pending decisions). Outcomes are written
-synchronously, since the caller's acknowledgement means "stored".
+A decision is durable before ``save_decision`` returns, but not yet in the database: it is
+appended to the local spool (:mod:`service.store.journal`), ~10 µs. One writer thread reads the
+spool in order, inserts batches (one transaction each; ``ON CONFLICT DO NOTHING``, so a replay
+changes nothing) and then commits them out of the spool. While the database is down the writer
+retries with capped backoff and the spool holds everything, up to ``spool_max_bytes``; then
+``save_decision`` raises :class:`StoreUnavailable` (the caller's policy decides what to answer).
+On start, whatever an earlier process left in the spool (it was killed, or closed with the
+database down) is written first. Recent uncommitted decisions are also kept in memory (up to
+``queue_size``) so ``get_decision`` finds them. Outcomes are written synchronously: the caller's
+acknowledgement means "stored".
+
+Schema: SQLite is migrated on start (embedded, zero-ops). PostgreSQL must already be at the
+newest revision -- ``signupguard db upgrade`` -- unless ``auto_migrate`` (one migrator at a time,
+under an advisory lock); a schema that is behind is refused with :class:`StoreUnavailable`. A
+PostgreSQL that cannot be reached at start does not fail construction: decisions spool, and the
+writer checks the schema once the database answers.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
-import queue
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, insert, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+    StatementError,
+)
 
-from service.domain import Action, Decision, EventType, Outcome, Reason
+from service.domain import Decision, Outcome
 from service.errors import StoreUnavailable
-from service.store.schema import decisions, metadata, outcomes
+from service.store import codec, migrate
+from service.store.codec import DecisionRecord
+from service.store.engine import backend, default_spool_dir, make_engine
+from service.store.journal import FsyncPolicy, Journal
+from service.store.schema import decisions, outcomes
+
+__all__ = ["DecisionRecord", "SqlDecisionStore", "make_engine"]
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class DecisionRecord:
-    """A decision as logged: the answer plus the feature vector it was computed from."""
+def _refused(exc: Exception) -> bool:
+    """Is this a row the database will never take, however often retried?
 
-    decision: Decision
-    features: Sequence[float]
-    spec_hash: str
-
-
-def _row(record: DecisionRecord) -> dict[str, Any]:
-    d = record.decision
-    return {
-        "decision_id": d.decision_id,
-        "event_id": d.event_id,
-        "event_type": d.event_type.value,
-        "account_id": d.account_id,
-        "occurred_at": d.occurred_at,
-        "decided_at": d.decided_at,
-        "score": d.score,
-        "action": int(d.action),
-        "model_version": d.model_version,
-        "spec_hash": record.spec_hash,
-        "degraded": d.degraded,
-        "reasons": json.dumps(
-            [{"code": r.code, "message": r.message, "weight": r.weight} for r in d.reasons]
-        ),
-        "features": json.dumps([None if math.isnan(v) else v for v in record.features]),
-        "case_id": d.case_id,
-    }
-
-
-def _decision(row: Any) -> Decision:
-    return Decision(
-        decision_id=row.decision_id,
-        event_id=row.event_id,
-        event_type=EventType(row.event_type),
-        account_id=row.account_id,
-        action=Action(row.action),
-        score=row.score,
-        reasons=tuple(Reason(**r) for r in json.loads(row.reasons)),
-        model_version=row.model_version,
-        degraded=bool(row.degraded),
-        occurred_at=row.occurred_at,
-        decided_at=row.decided_at,
-        case_id=row.case_id or "",
-    )
-
-
-def make_engine(url: str) -> Engine:
-    """Engine for a database URL; SQLite gets WAL and a created parent directory."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
-            cursor.close()
-
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    Constraint and data errors, and values the driver cannot bind, are. A connection, a
+    permission or a missing table is a database-wide problem: retried, never blamed on a row.
+    """
+    if isinstance(exc, (IntegrityError, DataError)):
+        return True
+    if isinstance(exc, StatementError) and not isinstance(exc, DBAPIError):
+        return True  # raised while binding parameters
+    return isinstance(exc, (ValueError, TypeError, OverflowError))
 
 
 class SqlDecisionStore:
-    """Decisions (asynchronous, batched) and outcomes (synchronous) in one SQL database."""
+    """Decisions (spooled, then batched) and outcomes (synchronous) in one SQL database.
 
-    def __init__(self, url: str, batch_size: int = 256, queue_size: int = 100_000) -> None:
-        self._engine = make_engine(url)
-        try:
-            metadata.create_all(self._engine)
-        except SQLAlchemyError as exc:
-            raise StoreUnavailable(f"cannot prepare the decision store: {exc}") from exc
-        dialect = self._engine.dialect.name
-        self._insert_decision = (
+    ``batch_size``: decisions per transaction. ``queue_size``: uncommitted decisions also kept
+    in memory for ``get_decision`` (all of them are in the spool). ``spool_dir``: default next
+    to a SQLite file (``<file>.spool``), else ``var/spool``; one store per directory.
+    ``spool_max_bytes``: uncommitted bytes before ``save_decision`` refuses. ``fsync``: see
+    :class:`FsyncPolicy`. ``auto_migrate``: default True for SQLite, False for PostgreSQL.
+    ``retry_max_s``: cap of the writer's backoff. ``segment_bytes``: spool file size.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        batch_size: int = 256,
+        queue_size: int = 100_000,
+        *,
+        spool_dir: str | Path | None = None,
+        spool_max_bytes: int = 1 << 30,
+        fsync: FsyncPolicy | str = FsyncPolicy.NONE,
+        auto_migrate: bool | None = None,
+        retry_max_s: float = 5.0,
+        segment_bytes: int = 8 << 20,
+    ) -> None:
+        fsync = FsyncPolicy(fsync)
+        dialect = backend(url)
+        self._engine = make_engine(url, durable=fsync is not FsyncPolicy.NONE)
+        self._auto_migrate = dialect == "sqlite" if auto_migrate is None else auto_migrate
+        self._insert = (
             sqlite.insert(decisions) if dialect == "sqlite" else postgresql.insert(decisions)
-        ).on_conflict_do_nothing(index_elements=["event_id"])
+        ).on_conflict_do_nothing()
+        try:
+            self._schema_ready = self._prepare_schema(at_start=True)
+            self._journal = Journal(
+                Path(spool_dir) if spool_dir is not None else default_spool_dir(url),
+                max_bytes=spool_max_bytes,
+                fsync=fsync,
+                segment_bytes=segment_bytes,
+            )
+        except StoreUnavailable:
+            self._engine.dispose()
+            raise
         self._batch_size = batch_size
-        self._queue: queue.Queue[DecisionRecord | None] = queue.Queue(maxsize=queue_size)
-        self._pending: dict[str, Decision] = {}
-        self._pending_lock = threading.Lock()
-        self._idle = threading.Condition(self._pending_lock)
+        self._recent_size = queue_size
+        self._recent: OrderedDict[str, Decision] = OrderedDict()
+        self._lock = threading.Lock()
+        self._retry_max_s = retry_max_s
+        self._db_ok = self._schema_ready
+        self._rejected = 0
+        self._stopping = threading.Event()
+        self._closed = False
         self._writer = threading.Thread(target=self._run, name="decision-writer", daemon=True)
         self._writer.start()
+
+    def __enter__(self) -> SqlDecisionStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     @property
     def engine(self) -> Engine:
         """The SQLAlchemy engine (for exports and tests)."""
         return self._engine
 
+    @property
+    def spool_dir(self) -> Path:
+        """The directory of the spool."""
+        return self._journal.directory
+
     def save_decision(self, record: DecisionRecord) -> None:
-        """Queue a decision for writing; blocks only when the queue is full."""
-        with self._pending_lock:
-            self._pending[record.decision.event_id] = record.decision
-        self._queue.put(record)
+        """Spool a decision durably (survives a kill); StoreUnavailable if the spool is full."""
+        line = codec.encode(record)
+        d = record.decision
+        with self._lock:
+            added = d.event_id not in self._recent  # the first decision for an id is the one kept
+            if added:
+                self._recent[d.event_id] = d
+                if len(self._recent) > self._recent_size:
+                    self._recent.popitem(last=False)
+        try:
+            self._journal.append(line)
+        except StoreUnavailable:
+            if added:
+                with self._lock:
+                    if self._recent.get(d.event_id) is d:
+                        del self._recent[d.event_id]
+            raise
 
     def get_decision(self, event_id: str) -> Decision | None:
-        """The stored (or still pending) decision for an event id."""
-        with self._pending_lock:
-            pending = self._pending.get(event_id)
-        if pending is not None:
-            return pending
+        """The stored (or recently spooled) decision for an event id."""
+        with self._lock:
+            recent = self._recent.get(event_id)
+        if recent is not None:
+            return recent
         try:
             with self._engine.connect() as conn:
                 row = conn.execute(
@@ -145,7 +167,7 @@ class SqlDecisionStore:
                 ).first()
         except SQLAlchemyError as exc:
             raise StoreUnavailable(f"cannot read decisions: {exc}") from exc
-        return None if row is None else _decision(row)
+        return None if row is None else codec.decision(row)
 
     def save_outcome(self, outcome: Outcome) -> None:
         """Store an outcome before returning."""
@@ -165,61 +187,155 @@ class SqlDecisionStore:
             raise StoreUnavailable(f"cannot store the outcome: {exc}") from exc
 
     def pending(self) -> int:
-        """Decisions accepted but not yet committed."""
-        with self._pending_lock:
-            return len(self._pending)
+        """Decisions accepted (spooled) but not yet committed to the database."""
+        return self._journal.records()
+
+    def spool_bytes(self) -> int:
+        """Bytes of spooled decisions not yet in the database (bounded by spool_max_bytes)."""
+        return self._journal.backlog_bytes()
+
+    def rejected(self) -> int:
+        """Decisions the database refused for good since start, kept in rejected.jsonl."""
+        return self._rejected
+
+    def database_ok(self) -> bool:
+        """False while the writer cannot write to the database (it keeps retrying)."""
+        return self._db_ok
 
     def flush(self, timeout: float = 30.0) -> bool:
-        """Wait until every queued decision is committed; False on timeout."""
-        deadline = time.monotonic() + timeout
-        with self._idle:
-            while self._pending:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._idle.wait(remaining)
-        return True
+        """Wait until every accepted decision is committed; False on timeout."""
+        return self._journal.wait_drained(timeout)
 
     def close(self, timeout: float = 30.0) -> None:
-        """Write what is queued, stop the writer and dispose of the engine."""
-        self.flush(timeout)
-        self._queue.put(None)
-        self._writer.join(timeout)
-        self._engine.dispose()
+        """Write what is spooled (for up to ``timeout``), stop the writer, release the spool.
 
-    # -- writer thread ------------------------------------------------------------------------
+        Whatever is still spooled then (the database is down) is written on the next start.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        deadline = time.monotonic() + timeout
+        while not self.flush(0.1) and self._db_ok and time.monotonic() < deadline:
+            pass  # no point waiting on a database that is down: the spool keeps the rest
+        self._stopping.set()
+        self._journal.stop_reading()
+        self._writer.join(timeout)
+        left = self._journal.records()
+        self._journal.close()
+        self._engine.dispose()
+        if left:
+            logger.warning(
+                "closed with %d decisions spooled in %s: they are written on the next start",
+                left,
+                self._journal.directory,
+            )
+
+    # -- schema ---------------------------------------------------------------------------------
+
+    def _prepare_schema(self, *, at_start: bool) -> bool:
+        """Migrate or check the schema; False if the database cannot be reached (try later)."""
+        try:
+            with self._engine.begin() as conn:
+                if self._auto_migrate:
+                    migrate.upgrade_connection(conn)
+                else:
+                    migrate.check_current(conn)
+        except (OperationalError, InterfaceError) as exc:
+            if self._engine.dialect.name == "sqlite":
+                raise StoreUnavailable(f"cannot prepare the decision store: {exc}") from exc
+            if at_start:
+                logger.warning("decision database unreachable at start, spooling: %s", exc)
+            return False
+        except SQLAlchemyError as exc:
+            raise StoreUnavailable(f"cannot prepare the decision store: {exc}") from exc
+        return True
+
+    # -- writer thread --------------------------------------------------------------------------
 
     def _run(self) -> None:
-        stop = False
-        while not stop:
-            first = self._queue.get()
-            if first is None:
-                break
-            batch = [first]
-            while len(batch) < self._batch_size:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    stop = True
-                    break
-                batch.append(item)
-            self._write(batch)
-
-    def _write(self, batch: list[DecisionRecord]) -> None:
         delay = 0.05
-        rows = [_row(r) for r in batch]
-        while True:
+        batch: list[tuple[dict[str, Any], bytes]] | None = None  # read, not yet committed
+        ids: list[tuple[str, str]] = []
+        while not self._stopping.is_set():
             try:
+                if not self._schema_ready:
+                    self._schema_ready = self._db_ok = self._prepare_schema(at_start=False)
+                if self._schema_ready and batch is None:
+                    lines = self._journal.read(self._batch_size, timeout=0.5)
+                    if not lines:
+                        continue
+                    batch = self._decode(lines)
+                    ids = [(r["event_id"], r["decision_id"]) for r, _ in batch]
+                if batch is not None and self._store(batch):
+                    self._journal.commit()
+                    self._forget(ids)
+                    batch, delay = None, 0.05
+                    continue
+            except Exception as exc:  # the writer must outlive any one failure
+                self._db_ok = False
+                logger.error("decision writer: %s; retrying in %.2fs", exc, delay)
+            if self._stopping.wait(delay):
+                return  # what is not committed stays spooled for the next start
+            delay = min(delay * 2, self._retry_max_s)
+
+    def _forget(self, ids: list[tuple[str, str]]) -> None:
+        """Committed decisions leave the in-memory index (the database answers for them now)."""
+        with self._lock:
+            for event_id, decision_id in ids:
+                recent = self._recent.get(event_id)
+                if recent is not None and recent.decision_id == decision_id:
+                    del self._recent[event_id]
+
+    def _decode(self, lines: list[bytes]) -> list[tuple[dict[str, Any], bytes]]:
+        pairs = []
+        for line in lines:
+            try:
+                pairs.append((codec.row(line), line))
+            except (ValueError, KeyError, TypeError) as exc:
+                logger.error("unreadable spooled decision kept in rejected.jsonl: %s", exc)
+                self._reject(line)
+        return pairs
+
+    def _store(self, pairs: list[tuple[dict[str, Any], bytes]]) -> bool:
+        """Insert a batch (one transaction); True when done, False to retry what is left.
+
+        A batch the database refuses is retried row by row; a refused row (too long a value,
+        say) is kept in rejected.jsonl instead of blocking every decision behind it. Rows
+        written one by one leave ``pairs``, so a retry goes on from the first one left.
+        """
+        try:
+            if pairs:
                 with self._engine.begin() as conn:
-                    conn.execute(self._insert_decision, rows)
-                break
-            except SQLAlchemyError as exc:
-                logger.warning("decision write failed, retrying in %.2fs: %s", delay, exc)
-                time.sleep(delay)
-                delay = min(delay * 2, 5.0)
-        with self._idle:
-            for record in batch:
-                self._pending.pop(record.decision.event_id, None)
-            self._idle.notify_all()
+                    conn.execute(self._insert, [r for r, _ in pairs])
+        except Exception as exc:
+            if not _refused(exc):
+                return self._failed(exc)
+            while pairs:
+                row, line = pairs[0]
+                try:
+                    with self._engine.begin() as conn:
+                        conn.execute(self._insert, [row])
+                except Exception as row_exc:
+                    if not _refused(row_exc):
+                        return self._failed(row_exc)
+                    logger.error(
+                        "decision for event %r refused by the database, kept in rejected.jsonl: %s",
+                        row["event_id"],
+                        row_exc,
+                    )
+                    self._reject(line)
+                del pairs[0]
+        if not self._db_ok:
+            logger.info("decision database writes resumed")
+        self._db_ok = True
+        return True
+
+    def _reject(self, line: bytes) -> None:
+        self._rejected += 1
+        self._journal.reject(line)
+
+    def _failed(self, exc: Exception) -> bool:
+        if self._db_ok:
+            logger.warning("decision database write failed, retrying: %s", exc)
+        self._db_ok = False
+        return False

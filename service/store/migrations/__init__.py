@@ -1,0 +1,1 @@
+"""Alembic migrations of the decision store (env.py, versions/); driven by service.store.migrate."""
