@@ -12,7 +12,7 @@ from prometheus_client import start_http_server
 from service.api.server import start_server
 from service.config import Settings
 from service.domain import EventType
-from service.errors import ModelError
+from service.errors import ModelError, StoreUnavailable
 from service.featurize import Featurizer
 from service.hashing import Hasher
 from service.model import LoadedModel, load_model
@@ -114,6 +114,10 @@ def build_components(
 
 def serve(settings: Settings, stop: threading.Event | None = None) -> int:
     """Run the server until SIGTERM/SIGINT (or ``stop``); returns the process exit code."""
+    done = stop or threading.Event()
+    # Handlers first: a SIGTERM during start-up (a rolling deploy) still shuts down cleanly.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
     metrics = Metrics.create()
     running = start_server(
         settings.host,
@@ -128,7 +132,7 @@ def serve(settings: Settings, stop: threading.Event | None = None) -> int:
     )
     try:
         components = build_components(settings, metrics)
-    except ModelError as exc:
+    except (ModelError, StoreUnavailable) as exc:
         logger.error("refusing to serve: %s", exc)
         running.stop(0)
         return 2
@@ -142,9 +146,6 @@ def serve(settings: Settings, stop: threading.Event | None = None) -> int:
         settings.state_url,
         settings.database_url.split("@")[-1],
     )
-    done = stop or threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: done.set())
     done.wait()
     logger.info("shutting down")
     running.stop(5.0)
