@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from prometheus_client import start_http_server
@@ -17,9 +18,10 @@ from service.featurize import Featurizer
 from service.hashing import Hasher
 from service.model import LoadedModel, load_model
 from service.observability import Metrics
-from service.policy import Policy, PolicyConfig
+from service.policy import PolicyConfig
 from service.profiling import StageTimer
 from service.scoring import Scorer
+from service.serving import ModelManager, Serving
 from service.signals import SignalExtractor
 from service.state import MemoryStateStore, RedisStateStore, StateStore
 from service.store import SqlDecisionStore
@@ -54,15 +56,33 @@ class Components:
     """Everything a scorer is built from, owned for closing."""
 
     scorer: Scorer
-    model: LoadedModel
+    models: ModelManager
     state: StateStore
     store: SqlDecisionStore
+
+    @property
+    def model(self) -> LoadedModel:
+        """The live model."""
+        return self.models.serving.live
 
     def close(self) -> None:
         """Flush decisions and release resources."""
         self.store.close()
         self.state.close()
-        self.model.close()
+        self.models.close()
+
+
+def _model_metrics(metrics: Metrics) -> Callable[[Serving, Serving | None], None]:
+    def update(new: Serving, old: Serving | None) -> None:
+        if old is not None:
+            for role, model in (("live", old.live), ("shadow", old.shadow)):
+                if model is not None:
+                    metrics.model_info.remove(model.version, role)
+        for role, model in (("live", new.live), ("shadow", new.shadow)):
+            if model is not None:
+                metrics.model_info.labels(model.version, role).set(1)
+
+    return update
 
 
 def build_components(
@@ -71,7 +91,8 @@ def build_components(
     extractor: SignalExtractor | None = None,
 ) -> Components:
     """Load the model (refusing a spec mismatch), open the stores and build the scorer."""
-    model = load_model(settings.model)
+    live = load_model(settings.model)
+    shadow = load_model(settings.shadow_model) if settings.shadow_model else None
     extractor = extractor or SignalExtractor.from_directory(settings.data_dir)
     state = build_state(settings)
     store = SqlDecisionStore(
@@ -89,19 +110,19 @@ def build_components(
         metrics.spool_bytes.set_function(store.spool_bytes)
         metrics.rejected_writes.set_function(store.rejected)
         metrics.database_up.set_function(lambda: float(store.database_ok()))
-    policy = Policy(
-        {t: model.entry(t).thresholds for t in EventType},
+    models = ModelManager(
+        live,
         PolicyConfig.from_file(settings.policy_file),
         {
             EventType.SIGNUP: settings.fail_mode_signup,
             EventType.API_KEY: settings.fail_mode_api_key,
         },
+        shadow,
     )
     featurizer = Featurizer(extractor, state, Hasher(settings.hash_key.get_secret_value().encode()))
     scorer = Scorer(
         featurizer=featurizer,
-        model=model,
-        policy=policy,
+        serving=models.serving,
         store=store,
         clock=settings.clock,
         max_clock_skew_s=settings.max_clock_skew_s,
@@ -109,7 +130,12 @@ def build_components(
         stages=StageTimer(metrics.registry) if metrics and settings.profile_stages else None,
         idempotency_cache_size=settings.idempotency_cache_size,
     )
-    return Components(scorer=scorer, model=model, state=state, store=store)
+    models.subscribe(lambda new, _old: scorer.swap(new))
+    if metrics is not None:
+        models.subscribe(_model_metrics(metrics))
+    if settings.model_watch_interval_s > 0:
+        models.watch(settings.model, settings.model_watch_interval_s)
+    return Components(scorer=scorer, models=models, state=state, store=store)
 
 
 def serve(settings: Settings, stop: threading.Event | None = None) -> int:
@@ -126,6 +152,7 @@ def serve(settings: Settings, stop: threading.Event | None = None) -> int:
         settings.max_request_bytes,
         metrics,
         reuse_port=settings.reuse_port,
+        admin_token=settings.admin_token.get_secret_value() if settings.admin_token else None,
     )
     logger.info(
         "listening on %s:%d (NOT_SERVING until the model loads)", settings.host, running.port
@@ -136,7 +163,7 @@ def serve(settings: Settings, stop: threading.Event | None = None) -> int:
         logger.error("refusing to serve: %s", exc)
         running.stop(0)
         return 2
-    running.serve_with(components.scorer)
+    running.serve_with(components.scorer, components.models)
     if settings.metrics_port:
         start_http_server(settings.metrics_port, registry=metrics.registry)
     logger.info(

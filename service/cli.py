@@ -26,6 +26,7 @@ def _serve(args: argparse.Namespace) -> int:
             "port": args.port,
             "clock": args.clock,
             "model": args.model,
+            "shadow_model": args.shadow_model,
             "database_url": args.database_url,
             "state_url": args.state_url,
             "workers": args.workers,
@@ -110,6 +111,15 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    if args.from_log:
+        from training.compare import compare_from_log, write_comparison
+
+        path = write_comparison(compare_from_log(args.from_log), args.report)
+        print(path.read_text())
+        return 0
+    if args.stream is None:
+        print("evaluate needs --stream FILE or --from-log DATABASE_URL", file=sys.stderr)
+        return 2
     from training.evaluate import evaluate_command
 
     return evaluate_command(model=args.model, stream=args.stream, report=args.report)
@@ -122,6 +132,34 @@ def _refresh(args: argparse.Namespace) -> int:
     counts = refresh_command(args.names, args.source, args.data_dir or DEFAULT_DATA_DIR)
     for name, count in counts.items():
         print(f"{name}: {count} entries")
+    return 0
+
+
+def _model(args: argparse.Namespace) -> int:
+    import grpc
+    from google.protobuf import json_format
+
+    from service.api.gen.signupguard.v1 import admin_pb2 as pb
+    from service.api.gen.signupguard.v1 import admin_pb2_grpc as pb_grpc
+
+    configured = Settings().admin_token
+    token = args.token or (configured.get_secret_value() if configured else "")
+    metadata = (("authorization", f"Bearer {token}"),)
+    with grpc.insecure_channel(args.target) as channel:
+        stub = pb_grpc.AdminServiceStub(channel)
+        try:
+            if args.action == "status":
+                reply = stub.GetModelStatus(pb.GetModelStatusRequest(), metadata=metadata)
+            elif args.action == "load":
+                role = pb.MODEL_ROLE_SHADOW if args.shadow else pb.MODEL_ROLE_LIVE
+                path = str(Path(args.path).resolve()) if args.path else ""
+                reply = stub.LoadModel(pb.LoadModelRequest(path=path, role=role), metadata=metadata)
+            else:
+                reply = stub.PromoteShadow(pb.PromoteShadowRequest(), metadata=metadata)
+        except grpc.RpcError as exc:
+            print(f"{exc.code().name}: {exc.details()}", file=sys.stderr)
+            return 1
+    print(json_format.MessageToJson(reply.status, preserving_proto_field_name=True))
     return 0
 
 
@@ -145,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--clock", choices=[c.value for c in ClockMode])
     serve.add_argument("--model", type=Path, help="model artifact directory")
+    serve.add_argument("--shadow-model", type=Path, help="candidate artifact, scored and logged")
     serve.add_argument("--database-url", help="SQLAlchemy URL of the decision store")
     serve.add_argument("--state-url", help="velocity/linkage state (memory://)")
     serve.add_argument("--workers", type=int)
@@ -184,7 +223,10 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluate", help="score a labelled stream with a model, write a report"
     )
     evaluate.add_argument("--model", type=Path, default=Path("models/default"))
-    evaluate.add_argument("--stream", type=Path, required=True)
+    evaluate.add_argument("--stream", type=Path, help="labelled stream to replay and score")
+    evaluate.add_argument(
+        "--from-log", metavar="DATABASE_URL", help="compare live and shadow from a decision log"
+    )
     evaluate.add_argument("--report", type=Path, default=Path("reports/evaluate"))
     evaluate.set_defaults(func=_evaluate)
 
@@ -193,6 +235,14 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--source", help="URL or file to read instead of the upstream")
     refresh.add_argument("--data-dir", type=Path)
     refresh.set_defaults(func=_refresh)
+    model = sub.add_parser("model", help="model status / load (live or --shadow) / promote")
+    model.add_argument("action", choices=["status", "load", "promote"])
+    model.add_argument("path", nargs="?", help="artifact directory (load); empty clears shadow")
+    model.add_argument("--shadow", action="store_true", help="load as the shadow model")
+    model.add_argument("--target", default="127.0.0.1:50051")
+    model.add_argument("--token", help="admin token (default: SIGNUPGUARD_ADMIN_TOKEN)")
+    model.set_defaults(func=_model)
+
     db = sub.add_parser("db", help="decision-store schema: upgrade to head, or show current")
     db.add_argument("action", choices=["upgrade", "current"])
     db.add_argument("--database-url", help="SQLAlchemy URL (default: SIGNUPGUARD_DATABASE_URL)")

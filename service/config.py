@@ -45,6 +45,18 @@ class Settings(BaseSettings):
     )
     clock: ClockMode = Field(ClockMode.WALL, description="wall or event clock for windows.")
     model: Path = Field(DEFAULT_MODEL_DIR, description="Model artifact directory.")
+    shadow_model: Path | None = Field(
+        None, description="Candidate artifact scored beside the live one, logged, never acted on."
+    )
+    model_watch_interval_s: float = Field(
+        5.0,
+        ge=0,
+        description="Poll the live artifact's manifest this often and load a new export; 0: off.",
+    )
+    admin_token: SecretStr | None = Field(
+        None,
+        description="Bearer token for the AdminService RPCs (model load/promote); unset: disabled.",
+    )
     database_url: str = Field(
         "sqlite:///var/signupguard.db", description="SQLAlchemy URL of the decision store."
     )

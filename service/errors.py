@@ -8,7 +8,9 @@
     ├── ModelError                an artifact cannot be loaded
     │   └── SpecMismatch          the artifact was trained on another feature spec
     ├── StateUnavailable          the velocity/linkage store cannot be reached in time
-    └── StoreUnavailable          the decision store cannot be reached
+    ├── StoreUnavailable          the decision store cannot be reached
+    ├── Unauthenticated           an admin call without the right token
+    └── AdminDisabled             admin calls are off (no token configured)
 """
 
 from __future__ import annotations
@@ -45,3 +47,11 @@ class StateUnavailable(SignupGuardError):
 
 class StoreUnavailable(SignupGuardError):
     """The decision store cannot be reached."""
+
+
+class Unauthenticated(SignupGuardError):
+    """An admin call without the configured bearer token."""
+
+
+class AdminDisabled(SignupGuardError):
+    """Admin calls are disabled because no admin token is configured."""

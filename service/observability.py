@@ -66,8 +66,8 @@ class Metrics:
             ),
             model_info=Gauge(
                 "signupguard_model_info",
-                "Loaded model version (value 1)",
-                ["version"],
+                "Loaded model versions (value 1) by role: live or shadow",
+                ["version", "role"],
                 registry=reg,
             ),
             pending_writes=Gauge(

@@ -28,12 +28,13 @@ from service.domain import (
 from service.errors import InvalidRequest, ModelError, StoreUnavailable
 from service.features import spec_hash
 from service.features.spec import FEATURES
-from service.featurize import Featurizer
-from service.model import LoadedModel, Prediction
+from service.featurize import Featurized, Featurizer
+from service.model import Prediction
 from service.observability import Metrics, log_decision
-from service.policy import Policy, model_reasons
+from service.policy import model_reasons
 from service.profiling import NO_CLOCK, Clock, StageTimer
-from service.store import DecisionRecord, SqlDecisionStore
+from service.serving import Serving
+from service.store import DecisionRecord, ShadowVerdict, SqlDecisionStore
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +49,7 @@ class Scorer:
         self,
         *,
         featurizer: Featurizer,
-        model: LoadedModel,
-        policy: Policy,
+        serving: Serving,
         store: SqlDecisionStore,
         clock: ClockMode = ClockMode.WALL,
         max_clock_skew_s: float = 86400.0,
@@ -59,8 +59,7 @@ class Scorer:
         now: Callable[[], float] = time.time,
     ) -> None:
         self._featurizer = featurizer
-        self._model = model
-        self._policy = policy
+        self._serving = serving
         self._store = store
         self._clock = clock
         self._skew = max_clock_skew_s
@@ -71,13 +70,15 @@ class Scorer:
         self._cache_size = idempotency_cache_size
         self._cache_lock = threading.Lock()
         self._stripes = [threading.Lock() for _ in range(_STRIPES)]
-        if metrics is not None:
-            metrics.model_info.labels(version=model.version).set(1)
 
     @property
     def model_version(self) -> str:
-        """Version of the model in use."""
-        return self._model.version
+        """Version of the live model."""
+        return self._serving.live.version
+
+    def swap(self, serving: Serving) -> None:
+        """Serve with another bundle from the next request on (one reference: atomic)."""
+        self._serving = serving
 
     # -- public API -----------------------------------------------------------------------------
 
@@ -146,6 +147,7 @@ class Scorer:
         self, event: Event, at: float, clock_fallback: bool, started: float, clock: Clock
     ) -> Decision:
         event_type = event.event_type
+        serving = self._serving  # one read: this request sees one bundle throughout
         if isinstance(event, SignupEvent):
             feats = self._featurizer.signup(event, at, clock)
         else:
@@ -156,7 +158,7 @@ class Scorer:
         score: float | None
         prediction: Prediction | None = None
         try:
-            prediction = self._model.predictors[event_type].predict(vector)
+            prediction = serving.live.predictors[event_type].predict(vector)
             score = prediction.score
         except ModelError as exc:
             logger.error("model failed, using the fallback: %s", exc)
@@ -171,7 +173,7 @@ class Scorer:
             clock.mark("reasons")
             return reasons
 
-        verdict = self._policy.decide(event_type, score, explain, feats.rules, state_ok=state_ok)
+        verdict = serving.policy.decide(event_type, score, explain, feats.rules, state_ok=state_ok)
         clock.mark("policy")
         degraded = not state_ok or score is None or clock_fallback
         decision = Decision(
@@ -182,12 +184,15 @@ class Scorer:
             action=verdict.action,
             score=0.0 if score is None else score,
             reasons=verdict.reasons,
-            model_version=self._model.version,
+            model_version=serving.live.version,
             degraded=degraded,
             occurred_at=event.occurred_at if event.occurred_at is not None else at,
             decided_at=self._now(),
         )
-        self._store.save_decision(DecisionRecord(decision, vector.tolist(), spec_hash(event_type)))
+        shadow = self._shadow(serving, event_type, feats) if serving.shadow else None
+        self._store.save_decision(
+            DecisionRecord(decision, vector.tolist(), spec_hash(event_type), shadow)
+        )
         if event_type is EventType.SIGNUP and state_ok and not feats.duplicate:
             self._featurizer.remember_signup(event.account_id, decision.score, int(decision.action))
         self._observe(
@@ -197,6 +202,21 @@ class Scorer:
         return decision
 
     # -- helpers --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _shadow(serving: Serving, event_type: EventType, feats: Featurized) -> ShadowVerdict | None:
+        """The shadow model's verdict on the same features: logged, never acted on."""
+        if serving.shadow is None or serving.shadow_policy is None:
+            return None
+        try:
+            score = serving.shadow.predictors[event_type].predict(feats.vector).score
+        except ModelError as exc:
+            logger.warning("shadow model failed: %s", exc)
+            return None
+        verdict = serving.shadow_policy.decide(
+            event_type, score, list, feats.rules, state_ok=feats.state_ok
+        )
+        return ShadowVerdict(serving.shadow.version, score, verdict.action)
 
     def _stored(self, event_id: str) -> Decision | None:
         try:

@@ -26,6 +26,7 @@ from service.hashing import Hasher
 from service.model import LoadedModel, load_model
 from service.policy import Policy, PolicyConfig
 from service.scoring import Scorer
+from service.serving import Serving
 from service.signals import SignalExtractor
 from service.state import MemoryStateStore
 from service.store import SqlDecisionStore
@@ -52,11 +53,13 @@ def replay_decisions(
         store = SqlDecisionStore(f"sqlite:///{tmp}/decisions.db")
         scorer = Scorer(
             featurizer=Featurizer(extractor, MemoryStateStore(), Hasher(REPLAY_HASH_KEY)),
-            model=model,
-            policy=Policy(
-                {t: model.entry(t).thresholds for t in EventType},
-                PolicyConfig(),
-                {EventType.SIGNUP: FailMode.OPEN, EventType.API_KEY: FailMode.REVIEW},
+            serving=Serving(
+                model,
+                Policy(
+                    {t: model.entry(t).thresholds for t in EventType},
+                    PolicyConfig(),
+                    {EventType.SIGNUP: FailMode.OPEN, EventType.API_KEY: FailMode.REVIEW},
+                ),
             ),
             store=store,
             clock=ClockMode.EVENT,

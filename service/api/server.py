@@ -9,13 +9,17 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from service.api.admin import AdminServicer
+from service.api.gen.signupguard.v1 import admin_pb2, admin_pb2_grpc
 from service.api.gen.signupguard.v1 import scoring_pb2 as pb
 from service.api.gen.signupguard.v1 import scoring_pb2_grpc as pb_grpc
 from service.api.servicer import ScoringServicer
 from service.observability import Metrics
 from service.scoring import Scorer
+from service.serving import ModelManager
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["ScoringService"].full_name
+ADMIN_SERVICE_NAME = admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name
 # Transport ceiling: above this gRPC itself answers RESOURCE_EXHAUSTED. Below it, requests over
 # Settings.max_request_bytes get INVALID_ARGUMENT naming their largest field.
 TRANSPORT_MAX_BYTES = 4 * 1024 * 1024
@@ -29,10 +33,13 @@ class RunningServer:
     port: int
     servicer: ScoringServicer
     health: health.HealthServicer
+    admin: AdminServicer
 
-    def serve_with(self, scorer: Scorer) -> None:
-        """Answer with this scorer and report SERVING."""
+    def serve_with(self, scorer: Scorer, models: ModelManager | None = None) -> None:
+        """Answer with this scorer (and model manager, for admin calls); report SERVING."""
         self.servicer.attach(scorer)
+        if models is not None:
+            self.admin.attach(models)
         for name in ("", SERVICE_NAME):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
 
@@ -54,6 +61,7 @@ def start_server(
     max_request_bytes: int,
     metrics: Metrics | None = None,
     reuse_port: bool = False,
+    admin_token: str | None = None,
 ) -> RunningServer:
     """Bind and start; health is NOT_SERVING until :meth:`RunningServer.serve_with`."""
     server = grpc.server(
@@ -68,10 +76,12 @@ def start_server(
     )
     servicer = ScoringServicer(max_request_bytes, metrics)
     pb_grpc.add_ScoringServiceServicer_to_server(servicer, server)
+    admin = AdminServicer(admin_token)
+    admin_pb2_grpc.add_AdminServiceServicer_to_server(admin, server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        (SERVICE_NAME, ADMIN_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
     try:
         bound = server.add_insecure_port(f"{host}:{port}")
@@ -80,6 +90,6 @@ def start_server(
     if bound == 0:
         raise OSError(f"cannot bind {host}:{port}")
     server.start()
-    running = RunningServer(server, bound, servicer, health_servicer)
+    running = RunningServer(server, bound, servicer, health_servicer, admin)
     running.not_serving()
     return running

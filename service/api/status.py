@@ -7,6 +7,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from service.errors import (
+    AdminDisabled,
     InvalidRequest,
     ModelError,
     NotReady,
@@ -14,6 +15,7 @@ from service.errors import (
     SpecMismatch,
     StateUnavailable,
     StoreUnavailable,
+    Unauthenticated,
 )
 
 # Most specific first; every domain error class appears (a test checks it).
@@ -24,6 +26,8 @@ STATUS: dict[type[SignupGuardError], grpc.StatusCode] = {
     ModelError: grpc.StatusCode.FAILED_PRECONDITION,
     StateUnavailable: grpc.StatusCode.UNAVAILABLE,
     StoreUnavailable: grpc.StatusCode.UNAVAILABLE,
+    Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+    AdminDisabled: grpc.StatusCode.PERMISSION_DENIED,
     SignupGuardError: grpc.StatusCode.INTERNAL,
 }
 
@@ -32,6 +36,8 @@ _PUBLIC: dict[grpc.StatusCode, str] = {
     grpc.StatusCode.UNAVAILABLE: "service temporarily unavailable; retry with backoff",
     grpc.StatusCode.FAILED_PRECONDITION: "no usable model is loaded",
     grpc.StatusCode.INTERNAL: "internal error",
+    grpc.StatusCode.UNAUTHENTICATED: "a valid admin bearer token is required",
+    grpc.StatusCode.PERMISSION_DENIED: "admin calls are disabled: no admin token is configured",
 }
 
 

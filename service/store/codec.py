@@ -25,12 +25,22 @@ _SWAP = sys.byteorder != "little"
 
 
 @dataclass(frozen=True, slots=True)
+class ShadowVerdict:
+    """What a shadow model would have answered for the same event (never acted on)."""
+
+    model_version: str
+    score: float
+    action: Action
+
+
+@dataclass(frozen=True, slots=True)
 class DecisionRecord:
     """A decision as logged: the answer plus the feature vector it was computed from."""
 
     decision: Decision
     features: Sequence[float]
     spec_hash: str
+    shadow: ShadowVerdict | None = None
 
 
 def encode(record: DecisionRecord) -> bytes:
@@ -39,26 +49,28 @@ def encode(record: DecisionRecord) -> bytes:
     packed = array("d", record.features)
     if _SWAP:  # pragma: no cover - little-endian hosts
         packed.byteswap()
-    line = _encode(
-        {
-            "v": FORMAT,
-            "decision_id": d.decision_id,
-            "event_id": d.event_id,
-            "event_type": d.event_type.value,
-            "account_id": d.account_id,
-            "occurred_at": d.occurred_at,
-            "decided_at": d.decided_at,
-            "score": d.score,
-            "action": int(d.action),
-            "model_version": d.model_version,
-            "spec_hash": record.spec_hash,
-            "degraded": d.degraded,
-            "reasons": [(r.code, r.message, r.weight) for r in d.reasons],
-            "features": base64.b64encode(packed.tobytes()).decode("ascii"),
-            "case_id": d.case_id,
-        }
-    )
-    return (line + "\n").encode("ascii")  # ensure_ascii: escapes make it pure ASCII
+    body: dict[str, Any] = {
+        "v": FORMAT,
+        "decision_id": d.decision_id,
+        "event_id": d.event_id,
+        "event_type": d.event_type.value,
+        "account_id": d.account_id,
+        "occurred_at": d.occurred_at,
+        "decided_at": d.decided_at,
+        "score": d.score,
+        "action": int(d.action),
+        "model_version": d.model_version,
+        "spec_hash": record.spec_hash,
+        "degraded": d.degraded,
+        "reasons": [(r.code, r.message, r.weight) for r in d.reasons],
+        "features": base64.b64encode(packed.tobytes()).decode("ascii"),
+        "case_id": d.case_id,
+    }
+    if record.shadow is not None:  # optional keys: older lines without them still read
+        body["sv"] = record.shadow.model_version
+        body["ss"] = record.shadow.score
+        body["sa"] = int(record.shadow.action)
+    return (_encode(body) + "\n").encode("ascii")  # ensure_ascii: escapes make it pure ASCII
 
 
 def row(line: bytes) -> dict[str, Any]:
@@ -87,6 +99,9 @@ def row(line: bytes) -> dict[str, Any]:
         ),
         "features": json.dumps([None if math.isnan(v) else v for v in packed]),
         "case_id": str(obj["case_id"]),
+        "shadow_model_version": obj.get("sv"),
+        "shadow_score": obj.get("ss"),
+        "shadow_action": obj.get("sa"),
     }
 
 

@@ -33,6 +33,10 @@ decisions = Table(
     Column("reasons", Text, nullable=False),  # JSON list of {code, message, weight}
     Column("features", Text, nullable=False),  # JSON list in spec order, null for missing
     Column("case_id", String(36), nullable=False, default=""),
+    # A shadow model's verdict on the same event: logged, never acted on (0002).
+    Column("shadow_model_version", String(64), nullable=True),
+    Column("shadow_score", Float, nullable=True),
+    Column("shadow_action", Integer, nullable=True),
     Index("ix_decisions_account", "account_id", "occurred_at"),
     Index("ix_decisions_occurred", "occurred_at"),
 )

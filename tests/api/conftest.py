@@ -65,10 +65,15 @@ def serve(
         settings = Settings(**values)
         metrics = Metrics.create()
         running = start_server(
-            settings.host, settings.port, settings.workers, settings.max_request_bytes, metrics
+            settings.host,
+            settings.port,
+            settings.workers,
+            settings.max_request_bytes,
+            metrics,
+            admin_token=settings.admin_token.get_secret_value() if settings.admin_token else None,
         )
         components = build_components(settings, metrics, extractor=extractor)
-        running.serve_with(components.scorer)
+        running.serve_with(components.scorer, components.models)
         channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
         served = Served(
             settings, running, components, channel, pb_grpc.ScoringServiceStub(channel), metrics

@@ -19,7 +19,7 @@ def test_upgrade_creates_the_tables_and_reaches_head(database_url: str) -> None:
     assert current(database_url) is None
     upgrade(database_url)
     upgrade(database_url)
-    assert current(database_url) == head() == "0001"
+    assert current(database_url) == head() == "0002"
     engine = make_engine(database_url)
     try:
         tables = set(inspect(engine).get_table_names())
@@ -42,11 +42,14 @@ def test_migrated_schema_matches_the_metadata(database_url: str) -> None:
 
 def test_a_database_from_before_migrations_is_adopted(database_url: str) -> None:
     """Tables made by create_all (before migrations existed) are stamped, not recreated."""
+    upgrade(database_url, "0001")  # the tables create_all made then, exactly
     engine = make_engine(database_url)
     try:
-        metadata.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE alembic_version"))
     finally:
         engine.dispose()
+    assert current(database_url) is None
     upgrade(database_url)
     assert current(database_url) == head()
 
@@ -80,3 +83,23 @@ def test_a_schema_from_a_newer_version_is_refused(database_url: str, tmp_path: P
         SqlDecisionStore(database_url, spool_dir=tmp_path / "spool")
     with pytest.raises(StoreUnavailable, match="unknown to this version"):
         upgrade(database_url)
+
+
+def test_upgrade_from_0001_keeps_decisions(database_url: str) -> None:
+    """A decision logged under revision 0001 survives the upgrade, with no shadow verdict."""
+    upgrade(database_url, "0001")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO decisions VALUES ('d1', 'e1', 'signup', 'a1', 1.0, 2.0, 0.5, 1,"
+                    " 'v', 'h', false, '[]', '[]', '')"
+                )
+            )
+        upgrade(database_url)
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT event_id, shadow_score FROM decisions")).one()
+    finally:
+        engine.dispose()
+    assert tuple(row) == ("e1", None)

@@ -19,6 +19,7 @@ from service.model import load_model
 from service.model.artifact import Thresholds
 from service.policy import Policy, PolicyConfig, action_for
 from service.scoring import Scorer
+from service.serving import Serving
 from service.signals import SignalExtractor
 from service.state import MemoryStateStore
 from service.store import SqlDecisionStore
@@ -52,8 +53,9 @@ def test_dataset_rows_equal_served_feature_vectors(
     store = SqlDecisionStore(f"sqlite:///{tmp_path}/d.db")
     scorer = Scorer(
         featurizer=Featurizer(extractor, MemoryStateStore(), Hasher(b"server-secret")),
-        model=model,
-        policy=Policy(thresholds, PolicyConfig(), dict.fromkeys(EventType, FailMode.OPEN)),
+        serving=Serving(
+            model, Policy(thresholds, PolicyConfig(), dict.fromkeys(EventType, FailMode.OPEN))
+        ),
         store=store,
         clock=ClockMode.EVENT,
     )
