@@ -8,6 +8,7 @@ all IP windows. Codes are part of the API: never rename one; add new ones.
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from service.domain import Reason
-from service.features.spec import FEATURES, Feature, Kind
+from service.domain import CardFunding, Reason
+from service.features.spec import FEATURES, Feature, Kind, SignupAction
+from service.signals.codes import BrowserFamily, CloudProvider, OsFamily, PhoneLineType
 from service.state.base import API_KEY_ENTITIES, SIGNUP_ENTITIES
 from service.state.windows import WINDOW_NAMES
 
@@ -65,8 +67,17 @@ class _Flag:
         return self.if_true if value >= 0.5 else self.if_false
 
 
-def _fixed(code: str, text: str) -> Describe:
-    return lambda _value: (code, text)
+def _category(code: str, text: str, categories: type[enum.IntEnum]) -> Describe:
+    """A categorical feature: the code and message name the category (CARD_FUNDING_PREPAID)."""
+
+    def describe(value: float) -> tuple[str, str]:
+        try:
+            name = categories(int(value)).name
+        except ValueError:
+            name = "UNKNOWN"
+        return f"{code}_{name}", text.format(label=name.lower().replace("_", " "))
+
+    return describe
 
 
 def _count(code: str, text: str) -> Describe:
@@ -110,7 +121,7 @@ _TABLE: dict[str, Describe] = {
     "phone_valid": _Flag(
         ("PHONE_VALID", "Phone number is valid"), ("PHONE_INVALID", "Phone number is not valid")
     ),
-    "phone_line_type": _fixed("PHONE_LINE_TYPE", "Phone line type is unusual for a signup"),
+    "phone_line_type": _category("PHONE_LINE_TYPE", "Phone line type is {label}", PhoneLineType),
     "phone_is_voip": _Flag(
         ("PHONE_VOIP", "Phone number is a VOIP line"),
         ("PHONE_NOT_VOIP", "Phone number is not a VOIP line"),
@@ -121,7 +132,7 @@ _TABLE: dict[str, Describe] = {
         ("NAME_HAS_DIGITS", "Name contains digits"), ("NAME_NO_DIGITS", "Name has no digits")
     ),
     "card_present": _Flag(("CARD_GIVEN", "A card was given"), _MISSING["payment"]),
-    "card_funding": _fixed("CARD_FUNDING", "Card funding type (prepaid cards are riskier)"),
+    "card_funding": _category("CARD_FUNDING", "Card funding type is {label}", CardFunding),
     "card_bin_valid": _Flag(
         ("CARD_BIN_VALID", "Card BIN is well formed"), ("CARD_BIN_INVALID", "Card BIN is malformed")
     ),
@@ -179,10 +190,12 @@ _TABLE: dict[str, Describe] = {
         ("IP_PRIVACY_RELAY", "IP address is a privacy relay"),
         ("IP_NOT_RELAY", "IP address is not a privacy relay"),
     ),
-    "ip_cloud_provider": _fixed("IP_CLOUD", "IP address is in a cloud provider's range"),
+    "ip_cloud_provider": _category(
+        "IP_CLOUD", "IP address is in the {label} network's ranges", CloudProvider
+    ),
     "ua_present": _Flag(("USER_AGENT_GIVEN", "A user agent was given"), _MISSING["user_agent"]),
-    "ua_browser_family": _fixed("USER_AGENT_FAMILY", "Browser family is unusual for a signup"),
-    "ua_os_family": _fixed("USER_AGENT_OS", "Operating system is unusual for a signup"),
+    "ua_browser_family": _category("USER_AGENT_FAMILY", "Browser family is {label}", BrowserFamily),
+    "ua_os_family": _category("USER_AGENT_OS", "Operating system is {label}", OsFamily),
     "ua_is_bot": _Flag(
         ("USER_AGENT_BOT", "User agent is a bot, crawler or HTTP library"),
         ("USER_AGENT_NOT_BOT", "User agent is not a known bot"),
@@ -215,14 +228,14 @@ _TABLE: dict[str, Describe] = {
     "account_known": _Flag(
         ("ACCOUNT_KNOWN", "The account's signup was scored"), _MISSING["account"]
     ),
-    "account_age_s": _count("ACCOUNT_NEW", "Account is {v:.0f} seconds old"),
+    "account_age_s": _count("ACCOUNT_NEW", "Account is {v:,.0f} s old"),
     "account_signup_score": _count("ACCOUNT_SIGNUP_RISK", "The account's signup scored {v:.2f}"),
-    "account_signup_action": _fixed(
-        "ACCOUNT_SIGNUP_ACTION", "The account's signup was challenged, held or blocked"
+    "account_signup_action": _category(
+        "ACCOUNT_SIGNUP_ACTION", "The account's signup got {label}", SignupAction
     ),
     "account_keys_before": _count("KEYS_PER_ACCOUNT", "Account already created {v:.0f} keys"),
     "signup_to_first_key_s": _count(
-        "KEY_SOON_AFTER_SIGNUP", "First key came {v:.0f} seconds after signup"
+        "KEY_SOON_AFTER_SIGNUP", "First key came {v:,.0f} s after signup"
     ),
     "same_ip_as_signup": _Flag(
         ("KEY_SAME_IP", "Key requested from the signup's IP"),

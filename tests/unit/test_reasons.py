@@ -49,3 +49,11 @@ def test_binary_reason_depends_on_value() -> None:
     feature = next(f for f in ALL_FEATURES if f.name == "ip_is_datacenter")
     assert describe(feature, 1.0)[0] == "IP_DATACENTER"
     assert describe(feature, 0.0)[0] == "IP_NOT_DATACENTER"
+
+
+def test_categorical_reason_names_the_category() -> None:
+    """A categorical feature's reason code and message name its value (prepaid card)."""
+    feature = next(f for f in ALL_FEATURES if f.name == "card_funding")
+    code, message = describe(feature, 3.0)
+    assert code == "CARD_FUNDING_PREPAID"
+    assert message == "Card funding type is prepaid"
