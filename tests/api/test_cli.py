@@ -3,51 +3,29 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.api import processes
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture
-def server(tmp_path: Path, artifact: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
+def server(tmp_path: Path, artifact: Path) -> Iterator[processes.ServerProcess]:
     """`signupguard serve` on a free port, as a separate process."""
-    env = {**os.environ, "SIGNUPGUARD_LOG_DECISIONS": "true"}
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "service.cli", "serve", "--port", "0",
-            "--model", str(artifact), "--database-url", f"sqlite:///{tmp_path}/d.db",
-        ],
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=tmp_path,
+    server = processes.start(
+        tmp_path,
+        "--model", str(artifact), "--database-url", f"sqlite:///{tmp_path}/d.db",
+        env={"SIGNUPGUARD_LOG_DECISIONS": "true"},
     )  # fmt: skip
-    assert proc.stderr is not None
-    port = 0
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        record = json.loads(line)
-        if record["msg"].startswith("listening on"):
-            port = int(record["msg"].split(":")[1].split()[0])
-        if record["msg"].startswith("serving model"):
-            break
-    assert port, "the server never said where it listens"
-    yield proc, port
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
-    proc.stderr.close()
+    yield server
+    if server.proc.poll() is None:
+        server.kill()
 
 
 def _score(port: int, example: str) -> dict[str, object]:
@@ -60,10 +38,9 @@ def _score(port: int, example: str) -> dict[str, object]:
     return result
 
 
-def test_serve_score_and_stop(server: tuple[subprocess.Popen[str], int]) -> None:
+def test_serve_score_and_stop(server: processes.ServerProcess) -> None:
     """`score` prints a decision from a running `serve`; SIGTERM stops it cleanly (exit 0)."""
-    proc, port = server
-    decision = _score(port, "signup.json")
+    decision = _score(server.port, "signup.json")
     assert decision["action"] in {
         "ACTION_ALLOW",
         "ACTION_CHALLENGE",
@@ -71,13 +48,10 @@ def test_serve_score_and_stop(server: tuple[subprocess.Popen[str], int]) -> None
         "ACTION_BLOCK",
     }
     assert 0.0 <= float(decision["score"]) <= 1.0  # type: ignore[arg-type]
-    key = _score(port, "api_key.json")
+    key = _score(server.port, "api_key.json")
     assert key["event_id"] != decision["event_id"]
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=30) == 0
-    assert proc.stderr is not None
-    logged = [json.loads(line) for line in proc.stderr.read().splitlines() if line.startswith("{")]
-    decisions = [r for r in logged if "decision" in r]
+    assert server.stop() == 0
+    decisions = [r for r in server.log if "decision" in r]
     assert len(decisions) == 2
     text = json.dumps(decisions)
     for raw in ("mailinator", "159.89.10.20", "555-0100", "card-fp-77"):

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -17,36 +12,16 @@ from sqlalchemy import create_engine, select
 from service.api.gen.signupguard.v1 import scoring_pb2_grpc as pb_grpc
 from service.store.schema import decisions
 from tests import samples
-
-
-def _start(tmp_path: Path, artifact: Path, db: str) -> tuple[subprocess.Popen[str], int]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", "0", "--model", str(artifact),
-         "--database-url", db],
-        stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-        env={**os.environ, "SIGNUPGUARD_LOG_DECISIONS": "false"},
-    )  # fmt: skip
-    assert proc.stderr is not None
-    port = 0
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        msg = json.loads(line)["msg"]
-        if msg.startswith("listening on"):
-            port = int(msg.split(":")[1].split()[0])
-        if msg.startswith("serving model"):
-            return proc, port
-    proc.kill()
-    raise AssertionError("server did not start")
+from tests.api import processes
 
 
 def test_sigkill_mid_load_loses_no_answered_decision(tmp_path: Path, artifact: Path) -> None:
     """Every decision a client got an answer for is in the database after a SIGKILL and a
     restart."""
     db = f"sqlite:///{tmp_path}/decisions.db"
-    proc, port = _start(tmp_path, artifact, db)
+    args = ("--model", str(artifact), "--database-url", db)
+    server = processes.start(tmp_path, *args, env={"SIGNUPGUARD_LOG_DECISIONS": "false"})
+    port = server.port
     answered: list[str] = []
     lock = threading.Lock()
     stop = threading.Event()
@@ -70,19 +45,13 @@ def test_sigkill_mid_load_loses_no_answered_decision(tmp_path: Path, artifact: P
         t.start()
     while len(answered) < 400:
         time.sleep(0.01)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    server.kill()
     stop.set()
     for t in threads:
         t.join()
-    assert proc.stderr is not None
-    proc.stderr.close()
 
-    again, _ = _start(tmp_path, artifact, db)  # replays the spool on start
-    again.send_signal(signal.SIGTERM)
-    assert again.wait(timeout=60) == 0
-    assert again.stderr is not None
-    again.stderr.close()
+    again = processes.start(tmp_path, *args)  # replays the spool on start
+    assert again.stop() == 0
     engine = create_engine(db)
     with engine.connect() as conn:
         stored = {row.event_id for row in conn.execute(select(decisions.c.event_id))}

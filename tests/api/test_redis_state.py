@@ -3,20 +3,26 @@ is gone."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
 
+import grpc
 from google.protobuf import json_format
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 
 from service.api.gen.signupguard.v1 import scoring_pb2 as pb
+from service.api.gen.signupguard.v1 import scoring_pb2_grpc as pb_grpc
 from service.events import event_to_dict
 from service.store.schema import decisions
 from tests import samples
+from tests.api import processes
 from tests.api.conftest import Served
 from tests.api.test_scoring import _stored_features
 from tests.stores.redis_cluster import RedisProcess, free_port
@@ -49,36 +55,54 @@ def _requests(n: int) -> list[pb.ScoreSignupRequest | pb.ScoreApiKeyCreationRequ
     return out
 
 
-def _send(served: Served, request: pb.ScoreSignupRequest | pb.ScoreApiKeyCreationRequest) -> None:
-    if isinstance(request, pb.ScoreSignupRequest):
-        served.stub.ScoreSignup(request, timeout=5)
-    else:
-        served.stub.ScoreApiKeyCreation(request, timeout=5)
-
-
-def _features(served: Served) -> dict[str, list[float | None]]:
-    assert served.components.store.flush()
-    with served.components.store.engine.connect() as conn:
-        rows = conn.execute(select(decisions.c.event_id, decisions.c.features))
-        return {row.event_id: json.loads(row.features) for row in rows}
-
-
-def test_two_replicas_on_one_redis_match_one_server(
-    serve: Callable[..., Served], redis_url: str
+def _send(
+    stub: pb_grpc.ScoringServiceStub, request: pb.ScoreSignupRequest | pb.ScoreApiKeyCreationRequest
 ) -> None:
-    """A stream split between two servers sharing Redis gives every event the same features
-    as one server that saw the whole stream."""
+    if isinstance(request, pb.ScoreSignupRequest):
+        stub.ScoreSignup(request, timeout=5)
+    else:
+        stub.ScoreApiKeyCreation(request, timeout=5)
+
+
+def _features(database_url: str) -> dict[str, list[float | None]]:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(decisions.c.event_id, decisions.c.features))
+            return {row.event_id: json.loads(row.features) for row in rows}
+    finally:
+        engine.dispose()
+
+
+def test_two_replica_processes_on_one_redis_match_one_server(
+    tmp_path: Path, artifact: Path, redis_url: str
+) -> None:
+    """A stream split between two server processes sharing Redis gives every event the same
+    features as one server process that saw the whole stream."""
     requests = _requests(400)
-    single = _redis(serve, redis_url, f"sgapi:{uuid.uuid4().hex}:", clock="event")
     shared = f"sgapi:{uuid.uuid4().hex}:"
-    a = _redis(serve, redis_url, shared, clock="event")
-    b = _redis(serve, redis_url, shared, clock="event")
-    for i, request in enumerate(requests):
-        _send(single, request)
-        _send(a if i % 2 else b, request)
-    expected = _features(single)
-    split = {**_features(a), **_features(b)}
-    assert split.keys() == expected.keys()
+    servers = {}
+    for name, prefix in (("single", f"sgapi:{uuid.uuid4().hex}:"), ("a", shared), ("b", shared)):
+        servers[name] = processes.start(
+            tmp_path,
+            "--clock", "event", "--model", str(artifact), "--state-url", redis_url,
+            "--database-url", f"sqlite:///{tmp_path}/{name}.db",
+            env={"SIGNUPGUARD_STATE_KEY_PREFIX": prefix, "SIGNUPGUARD_LOG_DECISIONS": "false"},
+        )  # fmt: skip
+    channels = {n: grpc.insecure_channel(f"127.0.0.1:{s.port}") for n, s in servers.items()}
+    stubs = {n: pb_grpc.ScoringServiceStub(c) for n, c in channels.items()}
+    try:
+        for i, request in enumerate(requests):
+            _send(stubs["single"], request)
+            _send(stubs["a" if i % 2 else "b"], request)
+    finally:
+        for channel in channels.values():
+            channel.close()
+        codes = {n: s.stop() for n, s in servers.items()}
+    assert codes == {"single": 0, "a": 0, "b": 0}
+    expected = _features(f"sqlite:///{tmp_path}/single.db")
+    split = {**_features(f"sqlite:///{tmp_path}/a.db"), **_features(f"sqlite:///{tmp_path}/b.db")}
+    assert len(expected) == len(requests)
     assert split == expected
 
 
@@ -106,3 +130,38 @@ def test_redis_outage_and_recovery(
     assert served.stub.ScoreSignup(samples.signup(2), timeout=2).decision.degraded
     private_redis.start()
     assert not served.stub.ScoreSignup(samples.signup(3), timeout=2).decision.degraded
+
+
+def test_slow_redis_degrades_within_the_deadline(serve: Callable[..., Served]) -> None:
+    """A Redis that accepts connections but never answers costs one state timeout, not the
+    caller's deadline: the answer is degraded and on time."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                held.append(listener.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        port = listener.getsockname()[1]
+        served = serve(state_url=f"redis://127.0.0.1:{port}/0", state_timeout_s=0.05)
+        timings = []
+        for i in range(5):
+            started = time.perf_counter()
+            d = served.stub.ScoreSignup(samples.signup(i), timeout=1).decision
+            timings.append(time.perf_counter() - started)
+            assert d.degraded
+        assert sorted(timings)[2] < 0.5, timings
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        listener.close()
