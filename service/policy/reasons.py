@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -19,10 +19,21 @@ import numpy.typing as npt
 from service.domain import CardFunding, Reason
 from service.features.spec import FEATURES, Feature, Kind, SignupAction
 from service.signals.codes import BrowserFamily, CloudProvider, OsFamily, PhoneLineType
-from service.state.base import API_KEY_ENTITIES, SIGNUP_ENTITIES
+from service.state.base import API_KEY_ENTITIES, API_KEY_LINKS, SIGNUP_ENTITIES, SIGNUP_LINKS
 from service.state.windows import WINDOW_NAMES
 
-Describe = Callable[[float], tuple[str, str]]
+
+class Describe(Protocol):
+    """Turns a feature value into its reason: ``code(v)`` is cheap, ``(v)`` formats the text."""
+
+    def code(self, value: float) -> str:
+        """The reason code alone."""
+        ...
+
+    def __call__(self, value: float) -> tuple[str, str]:
+        """The reason code and its human message."""
+        ...
+
 
 _MISSING: dict[str, tuple[str, str]] = {
     "email": ("EMAIL_MISSING", "No email address was given"),
@@ -63,25 +74,50 @@ class _Flag:
     if_true: tuple[str, str]
     if_false: tuple[str, str]
 
+    def code(self, value: float) -> str:
+        """The reason code alone."""
+        return self.if_true[0] if value >= 0.5 else self.if_false[0]
+
     def __call__(self, value: float) -> tuple[str, str]:
         return self.if_true if value >= 0.5 else self.if_false
 
 
-def _category(code: str, text: str, categories: type[enum.IntEnum]) -> Describe:
+@dataclass(frozen=True, slots=True)
+class _category:  # noqa: N801 - reads as the table's other constructors
     """A categorical feature: the code and message name the category (CARD_FUNDING_PREPAID)."""
 
-    def describe(value: float) -> tuple[str, str]:
+    prefix: str
+    text: str
+    categories: type[enum.IntEnum]
+
+    def _name(self, value: float) -> str:
         try:
-            name = categories(int(value)).name
+            return self.categories(int(value)).name
         except ValueError:
-            name = "UNKNOWN"
-        return f"{code}_{name}", text.format(label=name.lower().replace("_", " "))
+            return "UNKNOWN"
 
-    return describe
+    def code(self, value: float) -> str:
+        """The reason code alone."""
+        return f"{self.prefix}_{self._name(value)}"
+
+    def __call__(self, value: float) -> tuple[str, str]:
+        name = self._name(value)
+        return f"{self.prefix}_{name}", self.text.format(label=name.lower().replace("_", " "))
 
 
-def _count(code: str, text: str) -> Describe:
-    return lambda value: (code, text.format(v=value))
+@dataclass(frozen=True, slots=True)
+class _count:  # noqa: N801 - reads as the table's other constructors
+    """A numeric feature: one code, the value in the message."""
+
+    fixed: str
+    text: str
+
+    def code(self, value: float) -> str:
+        """The reason code alone."""
+        return self.fixed
+
+    def __call__(self, value: float) -> tuple[str, str]:
+        return self.fixed, self.text.format(v=value)
 
 
 _TABLE: dict[str, Describe] = {
@@ -266,22 +302,33 @@ for _entity in API_KEY_ENTITIES:
             f"{{v:.0f}} earlier keys from {_ENTITY_TEXT[_entity]} in the last "
             f"{_WINDOW_TEXT[_window]}",
         )
-for _link in ("ip", "device", "card", "phone"):
+for _link in SIGNUP_LINKS:
     _TABLE[f"linked_{_link}_accounts"] = _count(
         f"LINKED_{_link.upper()}", f"{{v:.0f}} other accounts share {_ENTITY_TEXT[_link]}"
     )
-for _link in ("device", "ip"):
+for _link in API_KEY_LINKS:
     _TABLE[f"linked_key_{_link}_accounts"] = _count(
         f"KEY_LINKED_{_link.upper()}",
         f"{{v:.0f}} other accounts created keys from {_ENTITY_TEXT[_link]}",
     )
 
 
+def _missing(feature: Feature, value: float) -> bool:
+    return math.isnan(value) or (feature.kind is Kind.CATEGORICAL and value == 0.0)
+
+
 def describe(feature: Feature, value: float) -> tuple[str, str]:
     """(code, message) for a feature's contribution at its value."""
-    if math.isnan(value) or (feature.kind is Kind.CATEGORICAL and value == 0.0):
+    if _missing(feature, value):
         return _MISSING[feature.source]
     return _TABLE[feature.name](value)
+
+
+def reason_code(feature: Feature, value: float) -> str:
+    """The code :func:`describe` would give, without formatting its message."""
+    if _missing(feature, value):
+        return _MISSING[feature.source][0]
+    return _TABLE[feature.name].code(value)
 
 
 def has_reason(feature_name: str) -> bool:
@@ -295,18 +342,28 @@ def model_reasons(
     contributions: npt.NDArray[np.float64],
     limit: int = 5,
 ) -> list[Reason]:
-    """Top positive reasons from per-feature contributions, grouped by code, strongest first."""
+    """Top positive reasons from per-feature contributions, grouped by code, strongest first.
+
+    Codes are computed for every positive contribution (cheap); messages only for the winners,
+    from the strongest feature under each winning code.
+    """
     weights: dict[str, float] = {}
-    messages: dict[str, tuple[float, str]] = {}
-    for i in np.flatnonzero(contributions > 0.0).tolist():
-        weight = float(contributions[i])
-        code, message = describe(features[i], float(values[i]))
+    strongest: dict[str, tuple[float, int]] = {}
+    positive = np.flatnonzero(contributions > 0.0)
+    for i, weight, value in zip(
+        positive.tolist(), contributions[positive].tolist(), values[positive].tolist(), strict=True
+    ):
+        code = reason_code(features[i], value)
         weights[code] = weights.get(code, 0.0) + weight
-        best = messages.get(code)
+        best = strongest.get(code)
         if best is None or weight > best[0]:
-            messages[code] = (weight, message)
+            strongest[code] = (weight, i)
     ranked = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:limit]
-    return [Reason(code, messages[code][1], round(weight, 6)) for code, weight in ranked]
+    out = []
+    for code, weight in ranked:
+        i = strongest[code][1]
+        out.append(Reason(code, describe(features[i], float(values[i]))[1], round(weight, 6)))
+    return out
 
 
 ALL_FEATURES = tuple(f for spec in FEATURES.values() for f in spec)

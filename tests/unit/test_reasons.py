@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service.domain import EventType
-from service.features.spec import FEATURES
+from service.features.spec import FEATURES, Feature
 from service.policy.reasons import ALL_FEATURES, describe, has_reason, model_reasons
 
 
@@ -57,3 +59,41 @@ def test_categorical_reason_names_the_category() -> None:
     code, message = describe(feature, 3.0)
     assert code == "CARD_FUNDING_PREPAID"
     assert message == "Card funding type is prepaid"
+
+
+def _reference_reasons(
+    features: tuple[Feature, ...], values: np.ndarray, contrib: np.ndarray, limit: int = 5
+) -> list[tuple[str, str, float]]:
+    """The plain definition: describe every positive contribution, group, rank."""
+    weights: dict[str, float] = {}
+    best: dict[str, tuple[float, str]] = {}
+    for feature, value, weight in zip(features, values, contrib, strict=True):
+        if weight <= 0:
+            continue
+        code, message = describe(feature, float(value))
+        weights[code] = weights.get(code, 0.0) + float(weight)
+        if code not in best or weight > best[code][0]:
+            best[code] = (float(weight), message)
+    ranked = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return [(code, best[code][1], round(w, 6)) for code, w in ranked]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_fast_reasons_equal_the_plain_definition(data: st.DataObject) -> None:
+    """Codes-first ranking gives exactly the reasons of describing every contribution."""
+    event_type = data.draw(st.sampled_from(list(EventType)))
+    features = FEATURES[event_type]
+    n = len(features)
+    values = np.array(
+        data.draw(
+            st.lists(
+                st.one_of(st.just(math.nan), st.integers(0, 12).map(float), st.floats(-5, 500)),
+                min_size=n,
+                max_size=n,
+            )
+        )
+    )
+    contrib = np.array(data.draw(st.lists(st.floats(-2, 2), min_size=n, max_size=n)))
+    fast = [(r.code, r.message, r.weight) for r in model_reasons(features, values, contrib)]
+    assert fast == _reference_reasons(features, values, contrib)
