@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from service.config import ClockMode
 from service.domain import (
+    Action,
     ApiKeyEvent,
     Decision,
     Event,
@@ -64,6 +65,12 @@ class Scorer:
         self._clock = clock
         self._skew = max_clock_skew_s
         self._metrics = metrics
+        # Label lookups take a lock and a dict walk; resolve every child once.
+        self._action_counters = (
+            {(t, a): metrics.actions.labels(t.value, a.name) for t in EventType for a in Action}
+            if metrics is not None
+            else {}
+        )
         self._stages = stages
         self._now = now
         self._cache: OrderedDict[str, Decision] = OrderedDict()
@@ -250,7 +257,7 @@ class Scorer:
         elapsed = time.perf_counter() - started
         if self._metrics is not None:
             kind = decision.event_type.value
-            self._metrics.actions.labels(kind, decision.action.name).inc()
+            self._action_counters[decision.event_type, decision.action].inc()
             if not state_ok:
                 self._metrics.degraded.labels(kind, "state").inc()
             if not model_ok:

@@ -29,6 +29,15 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):  # type: ignore[misc]  # 
         self._scorer: Scorer | None = None
         self._limit = max_request_bytes
         self._metrics = metrics
+        # The OK counter and latency histogram of each method, resolved once (labels() locks).
+        self._children = (
+            {
+                m: (metrics.requests.labels(m, "OK"), metrics.latency.labels(m))
+                for m in ("ScoreSignup", "ScoreApiKeyCreation", "ReportOutcome")
+            }
+            if metrics is not None
+            else {}
+        )
 
     def attach(self, scorer: Scorer) -> None:
         """Start answering with this scorer (until then every call is UNAVAILABLE)."""
@@ -55,8 +64,14 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):  # type: ignore[misc]  # 
             context.abort_with_status(to_status(exc))
         finally:
             if self._metrics is not None:
-                self._metrics.requests.labels(method, code.name).inc()
-                self._metrics.latency.labels(method).observe(time.perf_counter() - started)
+                ok, latency = self._children[method]
+                counter = (
+                    ok
+                    if code is grpc.StatusCode.OK
+                    else self._metrics.requests.labels(method, code.name)
+                )
+                counter.inc()
+                latency.observe(time.perf_counter() - started)
         raise AssertionError("unreachable: abort_with_status raises")  # pragma: no cover
 
     def ScoreSignup(
