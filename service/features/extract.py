@@ -77,7 +77,10 @@ def _velocity(
         for name in names_:
             out[name] = NAN
         return
-    for name, value in zip(names_, (*state.velocity, *state.linked), strict=True):
+    values = (*state.velocity, *state.linked)
+    if isinstance(state, SignupState):
+        values = (*values, state.group)
+    for name, value in zip(names_, values, strict=True):
         out[name] = _num(value)
 
 

@@ -24,7 +24,7 @@ from service.state.base import API_KEY_ENTITIES, API_KEY_LINKS, SIGNUP_ENTITIES,
 from service.state.windows import WINDOW_NAMES
 
 # Bump when a feature's meaning changes without its name changing.
-SPEC_VERSION = 1
+SPEC_VERSION = 2  # 2: email linkage and the two-hop linked group
 
 
 class Kind(enum.StrEnum):
@@ -116,11 +116,15 @@ SIGNUP_ONLY_FEATURES: tuple[Feature, ...] = (
     _n("form_fill_ms", "behavior"),
 )
 
-SIGNUP_VELOCITY: tuple[Feature, ...] = tuple(
-    _n(f"vel_{entity}_{window}", "velocity")
-    for entity in SIGNUP_ENTITIES
-    for window in WINDOW_NAMES
-) + tuple(_n(f"linked_{link}_accounts", "linkage") for link in SIGNUP_LINKS)
+SIGNUP_VELOCITY: tuple[Feature, ...] = (
+    tuple(
+        _n(f"vel_{entity}_{window}", "velocity")
+        for entity in SIGNUP_ENTITIES
+        for window in WINDOW_NAMES
+    )
+    + tuple(_n(f"linked_{link}_accounts", "linkage") for link in SIGNUP_LINKS)
+    + (_n("linked_group_size", "linkage"),)
+)
 
 
 class SignupAction(enum.IntEnum):

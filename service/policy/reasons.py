@@ -306,6 +306,11 @@ for _link in SIGNUP_LINKS:
     _TABLE[f"linked_{_link}_accounts"] = _count(
         f"LINKED_{_link.upper()}", f"{{v:.0f}} other accounts share {_ENTITY_TEXT[_link]}"
     )
+_TABLE["linked_group_size"] = _count(
+    "LINKED_GROUP",
+    "{v:.0f} other accounts share a device, card, phone or mailbox with this signup "
+    "(100 means 100 or more)",
+)
 for _link in API_KEY_LINKS:
     _TABLE[f"linked_key_{_link}_accounts"] = _count(
         f"KEY_LINKED_{_link.upper()}",

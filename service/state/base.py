@@ -8,12 +8,20 @@ store.
 
 Counts are of *prior* events: the first signup from an IP sees ``0`` everywhere.
 An event id seen before is a duplicate: nothing is counted again and ``duplicate`` is set.
+
+Linkage is kept per identifier as the set of accounts seen with it (at most ``link_cap`` of them,
+the first ones to arrive). A signup's *group* reaches one hop further than each count: the
+distinct other accounts sharing any of its :data:`GROUP_LINKS` identifiers, capped at
+:data:`GROUP_CAP` (:func:`group_size` is the rule; the Redis program mirrors it). IP is left out
+on purpose: a campus or carrier NAT would make one group of everyone behind it, so IP linkage
+stays a count of its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final, Protocol
 
 from service.state.windows import WINDOWS
 
@@ -28,8 +36,13 @@ SIGNUP_ENTITIES: tuple[str, ...] = (
     "email_domain",
     "email_shape",
 )
-# Identifiers whose distinct accounts are tracked at signup (linkage).
-SIGNUP_LINKS: tuple[str, ...] = ("ip", "device", "card", "phone")
+# Identifiers whose distinct accounts are tracked at signup (linkage), in feature order.
+# "email" is the normalised mailbox (gmail dot and plus variants fold to one).
+SIGNUP_LINKS: tuple[str, ...] = ("ip", "device", "card", "phone", "email")
+# The links whose accounts make up a signup's linked group (all but the IP, see above).
+GROUP_LINKS: tuple[str, ...] = ("device", "card", "phone", "email")
+# The largest group size reported: a bigger group reads as this.
+GROUP_CAP: Final = 100
 # Entities whose API-key creations are counted per window.
 API_KEY_ENTITIES: tuple[str, ...] = ("account", "device", "ip")
 # Identifiers whose distinct key-creating accounts are tracked.
@@ -78,11 +91,14 @@ class SignupState:
     ``velocity[i * len(WINDOWS) + j]`` is the count of prior signups for ``SIGNUP_ENTITIES[i]``
     over ``WINDOWS[j]``; it is ``None`` for an entity the signup does not have.
     ``linked[i]`` is how many *other* accounts were seen with ``SIGNUP_LINKS[i]``.
+    ``group`` is how many distinct other accounts were seen with any of the signup's
+    ``GROUP_LINKS`` identifiers, at most ``GROUP_CAP``; ``None`` when it has none of them.
     """
 
     duplicate: bool
     velocity: tuple[int | None, ...]
     linked: tuple[int | None, ...]
+    group: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +147,23 @@ class StateStore(Protocol):
     def close(self) -> None:
         """Release connections; further calls are undefined."""
         ...
+
+
+def group_size(account: str, parts: Iterable[tuple[int, Iterable[str]]]) -> int:
+    """Size of the linked group from each link set's ``(others, members)``, at most GROUP_CAP.
+
+    ``others`` is the set's count of accounts other than ``account``; ``members`` must be the
+    whole set when ``others < GROUP_CAP`` and may be empty otherwise — one such set already
+    fills the group, so only small sets are ever unioned. Equal to
+    ``min(GROUP_CAP, len(union of the sets - {account}))``.
+    """
+    union: set[str] = set()
+    for others, members in parts:
+        if others >= GROUP_CAP:
+            return GROUP_CAP
+        union.update(members)
+    union.discard(account)
+    return min(GROUP_CAP, len(union))
 
 
 VELOCITY_WIDTH_SIGNUP = len(SIGNUP_ENTITIES) * len(WINDOWS)

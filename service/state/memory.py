@@ -3,18 +3,20 @@
 Bounded by time, not by hope: buckets older than the longest window are dropped when their key
 is next touched, and a sweep every ``sweep_every`` observations drops keys idle for longer than
 ``retention_s`` (measured on the store's own latest time, so an event-clock replay ages out
-exactly as the wall clock would). Linked-account sets stop growing at ``link_cap`` members.
+exactly as the wall clock would). Linked-account sets stop growing at ``link_cap`` members; a
+signup's linked group is the union of its group links' sets, read before it is recorded.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from service.state.base import (
     API_KEY_ENTITIES,
     API_KEY_LINKS,
+    GROUP_LINKS,
     SIGNUP_ENTITIES,
     SIGNUP_LINKS,
     AccountRecord,
@@ -22,6 +24,7 @@ from service.state.base import (
     ApiKeyState,
     SignupKeys,
     SignupState,
+    group_size,
 )
 from service.state.windows import (
     HOUR_KEEP,
@@ -92,6 +95,7 @@ class MemoryStateStore:
         with self._lock:
             duplicate = self._seen(event_id, at)
             velocity = self._velocity("s", SIGNUP_ENTITIES, keys.entity, at, record=not duplicate)
+            group = self._group("s", GROUP_LINKS, keys.entity, keys.account)
             linked = self._linked("s", SIGNUP_LINKS, keys.entity, keys.account, at, not duplicate)
             if not duplicate:
                 record = AccountRecord(at, keys.ip, keys.ip_prefix, keys.device)
@@ -101,7 +105,7 @@ class MemoryStateStore:
                 elif entry.record is None:
                     entry.record = record
             self._tick(at)
-            return SignupState(duplicate, velocity, linked)
+            return SignupState(duplicate, velocity, linked, group)
 
     def observe_api_key(self, event_id: str, at: float, keys: ApiKeyKeys) -> ApiKeyState:
         """Read the account and key counts before ``at`` and record this creation, atomically."""
@@ -188,6 +192,20 @@ class MemoryStateStore:
                     links.accounts[account] = at
                 links.last = max(links.last, at)
         return tuple(out)
+
+    def _group(self, ns: str, names: tuple[str, ...], get: _Getter, account: str) -> int | None:
+        parts: list[tuple[int, Iterable[str]]] = []
+        present = False
+        for name in names:
+            key = get(name)
+            if key is None:
+                continue
+            present = True
+            links = self._links.get(f"{ns}:{name}:{key}")
+            if links is not None:
+                members = links.accounts
+                parts.append((len(members) - (1 if account in members else 0), members.keys()))
+        return group_size(account, parts) if present else None
 
     def _tick(self, at: float) -> None:
         self._latest = max(self._latest, at)

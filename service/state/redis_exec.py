@@ -5,7 +5,10 @@ the whole plan as ONE ``EVALSHA`` (redis-py's ``Script`` loads the program on ``
 :class:`ClusterExecutor` cannot: a script may only touch one hash slot. It first claims the event
 id (``SET NX EX``, one round trip to that key's node) — the gate that keeps a duplicate from being
 recorded anywhere — then runs one ``EVALSHA`` per slot the remaining ops touch, written to every
-node before any reply is read (one concurrent round trip, one pipelined batch per node).
+node before any reply is read (one concurrent round trip, one pipelined batch per node). The
+linked group spans slots, so there each group link (``G``) is sent as ``M``, which also returns
+the set's members when it is small, and the keyless union (``U``) is finished here with
+:func:`service.state.base.group_size` — the rule the script follows on one server.
 
 Nothing is resent after a timeout: a script that timed out may have run, and running it again
 would count twice. Only replies that prove a command did *not* run (``NOSCRIPT``, ``MOVED``,
@@ -42,6 +45,7 @@ from redis.exceptions import (
 from redis.retry import Retry
 
 from service.errors import StateUnavailable
+from service.state.base import group_size
 from service.state.redis_lua import PROGRAM, WIDTH
 
 # Replies that mean "not now" rather than "wrong": the caller's fail mode decides what follows.
@@ -109,6 +113,29 @@ def _split(reply: list[Any], ops: Sequence[Op]) -> list[list[Any]]:
     return out
 
 
+def _shipping(op: Op) -> Op:
+    return Op("M", op.keys, op.args) if op.code == "G" else op
+
+
+def _unite(ops: Sequence[Op], replies: list[list[Any]]) -> list[list[Any]]:
+    """Replies to the M ops sent for G ops cut back to G's, and each U's group computed.
+
+    The G ops of one plan carry the same account (the signup's), which the group leaves out.
+    """
+    parts: list[tuple[int, list[str]]] = []
+    account = ""
+    for i, op in enumerate(ops):
+        if op.code == "G":
+            others, members = replies[i]
+            parts.append((int(others), members))
+            account = op.args[0]
+            replies[i] = [others]
+        elif op.code == "U":
+            replies[i] = [group_size(account, parts)]
+            parts = []
+    return replies
+
+
 class SingleExecutor:
     """A plan as one EVALSHA on one Redis server (``redis://``, ``rediss://``, ``unix://``)."""
 
@@ -165,18 +192,20 @@ class ClusterExecutor:
                 if not fresh:
                     header[3] = "0"  # the record flag
                 rest = rest[1:]
+            sent = [_shipping(op) for op in ops]  # G -> M: the members come back for U
             by_slot: dict[int, list[int]] = {}
             for i in rest:
-                by_slot.setdefault(key_slot(ops[i].keys[0].encode()), []).append(i)
+                if ops[i].code != "U":  # keyless: finished below
+                    by_slot.setdefault(key_slot(ops[i].keys[0].encode()), []).append(i)
             groups = list(by_slot.values())
             calls = []
             for group in groups:
-                keys, args = _flatten(header, [ops[i] for i in group])
+                keys, args = _flatten(header, [sent[i] for i in group])
                 calls.append((keys[0], ("EVALSHA", self._sha, len(keys), *keys, *args)))
             for group, reply in zip(groups, self._batch(cluster, calls), strict=True):
-                for i, part in zip(group, _split(reply, [ops[i] for i in group]), strict=True):
+                for i, part in zip(group, _split(reply, [sent[i] for i in group]), strict=True):
                     replies[i] = part
-            return replies
+            return _unite(ops, replies)
 
     def close(self) -> None:
         """Close every node's connections."""

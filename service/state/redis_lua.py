@@ -14,6 +14,10 @@ op    keys                   args                 reply
 E     event marker           —                    1 if the event id was seen (clears record)
 C     minute hash, hour hash —                    one count per window, before this event
 L     link hash              account              other accounts linked, before this event
+G     link hash              account              as L, and the set joins the group (see U)
+M     link hash              account              as G, then the set's members (a nested array)
+                                                  if fewer than GROUP_CAP others, else ``{}``
+U     —                      —                    group size over the G/M ops since the last U
 S     account hash           n, n field/value     nothing (creates the signup record)
 K     account hash           —                    at, ip, p, d, s, a, n, f of the account
 D     account hash           score, action        nothing (only onto an existing record)
@@ -23,10 +27,17 @@ Bucket hashes hold ``<index> -> count``. The highest index ever added is the hig
 present (pruning never drops it), so no extra field is needed: when more than ``keep`` buckets
 remain, those at or below ``top - keep`` are dropped — the rule of ``memory._Counter.add``, so
 pruning (which late events can observe) matches bit for bit.
+
+The group follows :func:`service.state.base.group_size`: a set with ``GROUP_CAP`` or more other
+accounts fills the group at once (no member is read); the members of smaller sets are unioned
+until the union holds ``GROUP_CAP`` others. Every set is read before this signup joins it. On one
+server G and U do it all in the one call. On Cluster the link hashes sit in different slots, so
+the executor sends M in place of G and finishes U client-side from the members it returns.
 """
 
 from __future__ import annotations
 
+from service.state.base import GROUP_CAP
 from service.state.windows import HOUR_KEEP, MINUTE, MINUTE_KEEP, WINDOWS, bucket_width, span
 
 
@@ -39,6 +50,7 @@ def _table() -> str:
         f"local SPANS = {{{spans}}}\n"
         f"local function zeros() return {{{zeros}}} end\n"
         f"local KEEP = {{m = {MINUTE_KEEP}, h = {HOUR_KEEP}}}\n"
+        f"local GROUP_CAP = {GROUP_CAP}\n"
     )
 
 
@@ -85,6 +97,42 @@ local function bump(key, field, idx, kind, ttl, flat, top, n)
   redis.call('EXPIRE', key, ttl)
 end
 
+-- Reads one link hash before this event, then adds the account (below the cap); returns the
+-- count of other accounts and, when that is below GROUP_CAP, the members (else false).
+local function link(key, account, group)
+  local n = redis.call('HLEN', key)
+  local mine = 0
+  if n > 0 then mine = redis.call('HEXISTS', key, account) end
+  local others, members = n - mine, false
+  if group and others < GROUP_CAP then
+    members = {}
+    if others > 0 then members = redis.call('HKEYS', key) end
+  end
+  if record then
+    if mine == 0 and n < cap then redis.call('HSET', key, account, '') end
+    redis.call('EXPIRE', key, r_ttl)
+  end
+  return others, members
+end
+
+-- The group being gathered by G/M ops: other accounts seen, how many, and whether it is full.
+local seen, seen_n, full = {}, 0, false
+local function gather(account, others, members)
+  if full then return end
+  if not members then
+    full = true
+    return
+  end
+  for i = 1, #members do
+    local m = members[i]
+    if m ~= account and not seen[m] then
+      seen[m] = true
+      seen_n = seen_n + 1
+    end
+  end
+  if seen_n >= GROUP_CAP then full = true end
+end
+
 local out, k, a = {}, 1, 9
 while a <= #ARGV do
   local op = ARGV[a]
@@ -107,17 +155,16 @@ while a <= #ARGV do
       bump(mk, m_field, m_idx, 'm', m_ttl, mf, mt, mn)
       bump(hk, h_field, h_idx, 'h', h_ttl, hf, ht, hn)
     end
-  elseif op == 'L' then
+  elseif op == 'L' or op == 'G' or op == 'M' then
     local key, account = KEYS[k], ARGV[a]
     k, a = k + 1, a + 1
-    local n = redis.call('HLEN', key)
-    local mine = 0
-    if n > 0 then mine = redis.call('HEXISTS', key, account) end
-    out[#out + 1] = n - mine
-    if record then
-      if mine == 0 and n < cap then redis.call('HSET', key, account, '') end
-      redis.call('EXPIRE', key, r_ttl)
-    end
+    local others, members = link(key, account, op ~= 'L' and not (op == 'G' and full))
+    out[#out + 1] = others
+    if op ~= 'L' then gather(account, others, members) end
+    if op == 'M' then out[#out + 1] = members or {} end
+  elseif op == 'U' then
+    if full then out[#out + 1] = GROUP_CAP else out[#out + 1] = seen_n end
+    seen, seen_n, full = {}, 0, false
   elseif op == 'S' then
     local key, nf = KEYS[k], tonumber(ARGV[a])
     k = k + 1
@@ -156,4 +203,4 @@ return out
 PROGRAM = "#!lua\n-- SignupGuard state program (service/state/redis_lua.py)\n" + _table() + _BODY
 
 # Reply width of each op, for splitting the flat reply.
-WIDTH = {"E": 1, "C": len(WINDOWS), "L": 1, "S": 0, "K": 8, "D": 0}
+WIDTH = {"E": 1, "C": len(WINDOWS), "L": 1, "G": 1, "M": 2, "U": 1, "S": 0, "K": 8, "D": 0}

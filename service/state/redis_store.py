@@ -8,7 +8,10 @@ Round trips: on one server, ``observe_signup`` / ``observe_api_key`` / ``remembe
 ONE ``EVALSHA`` each, atomic. On Cluster a script may touch only one hash slot, so a request is
 two: ``SET NX`` of the event id, then one ``EVALSHA`` per slot, pipelined per node and sent to all
 nodes before reading (see :mod:`service.state.redis_exec`). Each entity is atomic on its own;
-across entities a concurrent request may interleave, which sequential replay never sees.
+across entities a concurrent request may interleave, which sequential replay never sees. The
+linked group is one more value of the same calls: on one server the script unions the group
+links' sets; on Cluster each slot's script returns its set's members when the set is small and
+the union is finished client-side — no extra round trip either way.
 
 Key layout (``P`` is the key prefix, default ``sg:``; ``ns`` is ``s`` for signups, ``k`` for
 API-key creations; ``kind`` an entity name of :mod:`service.state.base`; ``key`` the caller's
@@ -29,7 +32,10 @@ Account fields: ``at`` signup time, ``ip``/``p``/``d`` the signup's ip, ip-prefi
 hashes, ``s``/``a`` the decision's score and action, ``n`` API keys created, ``f`` the first
 key's time. Times and scores are stored as Python's ``repr`` of the float, so they read back
 bit-identical. Linked accounts are a hash, not a set: Redis 7.0 stores small hashes as a listpack
-(136 bytes for one member) but every set of strings as a hashtable (232).
+(136 bytes for one member) but every set of strings as a hashtable (232). Signups keep link
+hashes for ``SIGNUP_LINKS`` (ip, device, card, phone, email), key creations for
+``API_KEY_LINKS``; a signup's linked group is read from its ``GROUP_LINKS`` hashes (all but
+the ip's) and stored nowhere.
 
 TTLs are relative (``EXPIRE``, refreshed on each write), never ``EXPIREAT`` of the event time, so
 an event-clock replay of an old stream keeps its keys as long as a live one. Counts depend only
@@ -38,11 +44,12 @@ on ``at``: a TTL ends a key only once every window that could read it has closed
 
 Memory (Redis 7.0, ``used_memory`` growth including key, dict and expiry overheads): about
 160 B per bucket hash of a rarely seen entity, 190 B per small link hash, 260 B per account,
-110 B per event id. A signup whose eight entities are all new costs 3.5 KB, 1.1 KB of it in
+110 B per event id. A signup whose eight entities are all new costs 3.7 KB, 1.1 KB of it in
 minute hashes that expire after 75 minutes; with typical sharing (new email, most devices and
-IPs new, shared prefixes, domains and shapes) about 2.3 KB, 0.6 KB of it minute hashes. So
-1M signups a day kept 7 days need roughly 12 GB (typical) to 17 GB (all new); a retention of
-30 days (the default) keeps links, accounts and event ids 23 days longer, about +20 GB.
+IPs new, shared prefixes, domains and shapes) about 2.5 KB, 0.6 KB of it minute hashes. (The
+email link hash added 190 B to both, measured: 3.5 KB and 2.3 KB before it.) So 1M signups a
+day kept 7 days need roughly 13 GB (typical) to 18 GB (all new); a retention of 30 days (the
+default) keeps links, accounts and event ids 23 days longer, about +24 GB.
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ from typing import Any
 from service.state.base import (
     API_KEY_ENTITIES,
     API_KEY_LINKS,
+    GROUP_LINKS,
     SIGNUP_ENTITIES,
     SIGNUP_LINKS,
     AccountRecord,
@@ -130,13 +138,17 @@ class RedisStateStore:
             if value is not None:
                 fields += (field, value)
         ops = [Op("E", (self._event(event_id),))]
-        ops += self._entity_ops("s", SIGNUP_ENTITIES, SIGNUP_LINKS, keys.entity, keys.account)
+        ops += self._entity_ops(
+            "s", SIGNUP_ENTITIES, SIGNUP_LINKS, keys.entity, keys.account, group=GROUP_LINKS
+        )
         ops.append(Op("S", (self._account(keys.account),), (str(len(fields) // 2), *fields)))
         replies = iter(self._exec.run(self._header(at), ops))
         duplicate = next(replies)[0] == 1
         velocity = self._velocity(SIGNUP_ENTITIES, keys.entity, replies)
         linked = self._linked(SIGNUP_LINKS, keys.entity, replies)
-        return SignupState(duplicate, velocity, linked)
+        grouped = any(keys.entity(name) is not None for name in GROUP_LINKS)
+        group = int(next(replies)[0]) if grouped else None
+        return SignupState(duplicate, velocity, linked, group)
 
     def observe_api_key(self, event_id: str, at: float, keys: ApiKeyKeys) -> ApiKeyState:
         """Read the account and key counts before ``at`` and record this creation, atomically."""
@@ -198,17 +210,25 @@ class RedisStateStore:
         links: Sequence[str],
         get: _Getter,
         account: str,
+        *,
+        group: Sequence[str] = (),
     ) -> list[Op]:
+        """C per entity, L per link (G for one of ``group``), then U if any G: present keys only."""
         ops: list[Op] = []
         for name in names:
             key = get(name)
             if key is not None:
                 base = f"{self._prefix}{{{ns}:{name}:{key}}}"
                 ops.append(Op("C", (f"{base}:m", f"{base}:h")))
+        grouped = False
         for name in links:
             key = get(name)
             if key is not None:
-                ops.append(Op("L", (f"{self._prefix}{{{ns}:{name}:{key}}}:l",), (account,)))
+                code = "G" if name in group else "L"
+                grouped = grouped or code == "G"
+                ops.append(Op(code, (f"{self._prefix}{{{ns}:{name}:{key}}}:l",), (account,)))
+        if grouped:
+            ops.append(Op("U", ()))
         return ops
 
     @staticmethod

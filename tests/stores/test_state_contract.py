@@ -22,7 +22,7 @@ from service.state import (
     SignupState,
     StateStore,
 )
-from service.state.base import SIGNUP_ENTITIES, SIGNUP_LINKS
+from service.state.base import GROUP_CAP, GROUP_LINKS, SIGNUP_ENTITIES, SIGNUP_LINKS, group_size
 from service.state.redis_store import RedisStateStore
 from service.state.windows import WINDOWS
 from tests.stores.redis_cluster import RedisClusterProcesses, RedisProcess, free_port
@@ -54,6 +54,10 @@ def test_first_signup_sees_zero_and_absent_entities_none(store: StateStore) -> N
     assert _velocity(state.velocity, "device") == (None, None, None, None)
     assert state.linked[SIGNUP_LINKS.index("ip")] == 0
     assert state.linked[SIGNUP_LINKS.index("card")] is None
+    assert state.linked[SIGNUP_LINKS.index("email")] is None
+    assert state.group is None  # an IP alone makes no group
+    other = store.observe_signup("e2", T0 + 1, _signup("a2", ip="ip1", email="m1"))
+    assert (other.linked[SIGNUP_LINKS.index("ip")], other.group) == (1, 0)
 
 
 def test_counts_prior_events_per_window(store: StateStore) -> None:
@@ -85,6 +89,95 @@ def test_linked_counts_other_accounts(store: StateStore) -> None:
     store.observe_signup("e3", T0 + 9, _signup("a1", device="d1"))
     state = store.observe_signup("e4", T0 + 10, _signup("a3", device="d1"))
     assert state.linked[SIGNUP_LINKS.index("device")] == 2
+
+
+def _nth(linked: tuple[int | None, ...], name: str) -> int | None:
+    return linked[SIGNUP_LINKS.index(name)]
+
+
+def _link(state: SignupState, name: str) -> int | None:
+    return _nth(state.linked, name)
+
+
+def test_email_links_accounts_sharing_a_mailbox(store: StateStore) -> None:
+    """Accounts seen with one normalised email are linked, like any other identifier."""
+    store.observe_signup("e1", T0, _signup("a1", email="box"))
+    store.observe_signup("e2", T0 + 1, _signup("a2", email="box"))
+    store.observe_signup("e3", T0 + 2, _signup("a1", email="box"))  # a1 again: one account
+    state = store.observe_signup("e4", T0 + 3, _signup("a3", email="box"))
+    assert _link(state, "email") == 2
+    assert state.group == 2
+    assert _link(store.observe_signup("e5", T0 + 4, _signup("a4", email="other")), "email") == 0
+
+
+def test_group_is_the_accounts_sharing_any_of_the_signups_identifiers(store: StateStore) -> None:
+    """The group unions the accounts of each of the signup's own device, card, phone, email."""
+    store.observe_signup("e1", T0, _signup("A", device="dA", phone="pA", ip="nat"))
+    store.observe_signup("e2", T0 + 1, _signup("B", device="dA", card="cB", ip="nat"))
+    store.observe_signup("e3", T0 + 2, _signup("C", card="cB", email="mC", ip="nat"))
+    d = store.observe_signup("e4", T0 + 3, _signup("D", phone="pA", card="cB", ip="nat"))
+    assert (_link(d, "phone"), _link(d, "card"), d.group) == (1, 2, 3)  # A | B, C
+    # E reaches A and B through dA; C (behind B's card) is a hop further and not counted.
+    e = store.observe_signup("e5", T0 + 4, _signup("E", device="dA", ip="nat"))
+    assert (_link(e, "device"), e.group) == (2, 2)
+    # Overlapping sets count each account once: dA {A, B, E} | pA {A, D} | mC {C}.
+    f = store.observe_signup("e6", T0 + 5, _signup("F", device="dA", phone="pA", email="mC"))
+    assert f.group == 5
+    # An account is never in its own group, though it is in the sets: dA {B, E, F} | cB {B, C, D}.
+    again = store.observe_signup("e7", T0 + 6, _signup("A", device="dA", card="cB"))
+    assert again.group == 5
+    # The shared IP links A to E but makes no group.
+    g = store.observe_signup("e8", T0 + 7, _signup("G", ip="nat", email="mG"))
+    assert (_link(g, "ip"), g.group) == (5, 0)
+
+
+def test_group_is_capped_exactly(store: StateStore) -> None:
+    """Group sizes read exactly up to GROUP_CAP, and as GROUP_CAP beyond, one set or several."""
+    for i in range(GROUP_CAP):  # card c: x, c1..c99
+        store.observe_signup(f"c{i}", T0 + i, _signup("x" if i == 0 else f"c{i}", card="c"))
+    for i in range(60):  # phone p: p0..p59, the first 20 also on email m
+        keys = SignupKeys(f"p{i}", phone="p", email="m" if i < 20 else None)
+        store.observe_signup(f"p{i}", T0 + i, keys)
+    for i in range(37):  # email m: p0..p19, r0..r36
+        store.observe_signup(f"r{i}", T0 + i, _signup(f"r{i}", email="m"))
+    at = T0 + 200
+    assert store.observe_signup("q1", at, _signup("x", card="c")).group == GROUP_CAP - 1
+    assert store.observe_signup("q2", at, _signup("y", card="c")).group == GROUP_CAP  # 100 others
+    assert store.observe_signup("q3", at, _signup("z", card="c")).group == GROUP_CAP  # 101 others
+    assert store.observe_signup("q4", at, _signup("w", phone="p")).group == 60
+    # Two sets below the cap, overlapping, unioned up to and then past it.
+    assert store.observe_signup("q5", at, _signup("v", phone="p", email="m")).group == 61 + 37
+    assert store.observe_signup("q6", at, _signup("u", phone="p", email="m")).group == 62 + 37
+    assert store.observe_signup("q7", at, _signup("t", phone="p", email="m")).group == GROUP_CAP
+    store.observe_signup("r37", at, _signup("r37", email="m"))
+    assert store.observe_signup("q8", at, _signup("s", phone="p", email="m")).group == GROUP_CAP
+    assert store.observe_signup("q9", at, _signup("s", phone="p", card="c")).group == GROUP_CAP
+
+
+def test_duplicate_event_changes_no_group(store: StateStore) -> None:
+    """A replayed event id, even with another account in it, adds no one to any group."""
+    store.observe_signup("e1", T0, _signup("a1", device="d", email="m"))
+    first = store.observe_signup("e2", T0 + 1, _signup("a2", device="d"))
+    replay = store.observe_signup("e2", T0 + 1, _signup("a2", device="d"))
+    imposter = store.observe_signup("e2", T0 + 2, _signup("a9", device="d", email="m"))
+    assert (first.group, replay.group) == (1, 1)
+    assert imposter.duplicate
+    assert imposter.group == 2  # a9 sees a1 and a2 but was not recorded
+    assert store.observe_signup("e3", T0 + 3, _signup("a3", device="d", email="m")).group == 2
+
+
+def test_group_size_is_the_capped_union() -> None:
+    """The shared rule equals min(GROUP_CAP, |union - self|) whenever small sets are whole."""
+    rng = random.Random(3)
+    for _ in range(500):
+        sets = [
+            {f"a{rng.randrange(250)}" for _ in range(rng.choice([0, 5, 60, 99, 100, 140]))}
+            for _ in range(rng.randrange(5))
+        ]
+        me = f"a{rng.randrange(250)}"
+        parts = [(len(s - {me}), s if len(s - {me}) < GROUP_CAP else set()) for s in sets]
+        expected = min(GROUP_CAP, len(set().union(*sets) - {me}))
+        assert group_size(me, parts) == expected
 
 
 def test_api_key_sees_account_signup_and_decision(store: StateStore) -> None:
@@ -165,7 +258,11 @@ Step = tuple[str, str, float, object]
 
 
 def _stream(seed: int, n: int) -> list[Step]:
-    """Mixed signups, key creations and decisions: shared entities, late events, duplicates."""
+    """Mixed signups, key creations and decisions: shared entities, late events, duplicates.
+
+    Devices, cards, phones and mailboxes are shared, so linked groups form, overlap and (through
+    the farm device, or unions) fill up past GROUP_CAP.
+    """
     rng = random.Random(seed)
     steps: list[Step] = []
     accounts: list[str] = []
@@ -197,10 +294,10 @@ def _stream(seed: int, n: int) -> list[Step]:
                 account,
                 ip=f"ip{ip}",
                 ip_prefix=f"p{ip // 4}",
-                device=rng.choice([None, f"d{rng.randrange(30)}"]),
+                device=rng.choice([None, f"d{rng.randrange(30)}", "farm"]),  # farm: > GROUP_CAP
                 card=rng.choice([None, None, f"c{rng.randrange(12)}"]),
                 phone=rng.choice([None, f"ph{rng.randrange(200)}"]),
-                email=f"m{i}",
+                email=rng.choice([None, f"m{i}", f"m{i}", f"box{rng.randrange(40)}"]),
                 email_domain=rng.choice(["gmail", "gmail", "corp", f"dom{rng.randrange(5)}"]),
                 email_shape=f"sh{rng.randrange(6)}",
             )
@@ -223,27 +320,48 @@ def _replay(store: StateStore, steps: list[Step]) -> list[object]:
     return out
 
 
-def test_every_store_replays_a_stream_identically(make_store: StoreFactory) -> None:
+def _widest(state: SignupState) -> int:
+    return max(
+        (n or 0) for name, n in zip(SIGNUP_LINKS, state.linked, strict=True) if name in GROUP_LINKS
+    )
+
+
+@pytest.mark.parametrize(("link_cap", "n"), [(1000, 3000), (60, 2000)])
+def test_every_store_replays_a_stream_identically(
+    make_store: StoreFactory, link_cap: int, n: int
+) -> None:
     """Memory, Redis and Redis Cluster return identical states for one seeded mixed stream."""
-    steps = _stream(seed=7, n=3000)
-    expected = _replay(make_store("memory"), steps)
-    assert any(isinstance(s, SignupState) and s.duplicate for s in expected)
+    steps = _stream(seed=7, n=n)
+    expected = _replay(make_store("memory", link_cap=link_cap), steps)
+    signups = [s for s in expected if isinstance(s, SignupState)]
+    assert any(s.duplicate for s in signups)
     assert any(isinstance(s, ApiKeyState) and s.account and s.account.score for s in expected)
+    groups = {s.group for s in signups}
+    assert {None, 0, GROUP_CAP} <= groups
+    assert any(s.group is not None and _widest(s) < s.group < GROUP_CAP for s in signups)
+    assert any(s.group == GROUP_CAP and _widest(s) < GROUP_CAP for s in signups)
     for kind in ("redis", "redis-cluster"):
-        assert _replay(make_store(kind), steps) == expected, kind
+        assert _replay(make_store(kind, link_cap=link_cap), steps) == expected, kind
 
 
 def test_link_cap_bounds_linked_accounts(make_store: StoreFactory) -> None:
-    """Linked-account sets stop growing at the cap, identically in every store."""
+    """Linked-account sets stop growing at the cap, and groups hold what the sets hold, alike."""
     results = []
     for kind in ("memory", "redis", "redis-cluster"):
         store = make_store(kind, link_cap=3)
         states = [
-            store.observe_signup(f"e{i}", T0 + i, _signup(f"a{i}", device="d")) for i in range(6)
-        ]
-        results.append([s.linked for s in states])
+            store.observe_signup(
+                f"e{i}", T0 + i, SignupKeys(f"a{i}", device="d", phone="p" if i >= 3 else None)
+            )
+            for i in range(6)
+        ]  # device d holds a0..a2, phone p a3..a5
+        states.append(store.observe_signup("x", T0 + 9, _signup("x", device="d", phone="p")))
+        states.append(store.observe_signup("y", T0 + 9, _signup("y", device="d", email="m")))
+        results.append([(s.linked, s.group) for s in states])
     assert results[0] == results[1] == results[2]
-    assert results[0][-1][SIGNUP_LINKS.index("device")] == 3
+    (x_linked, x_group), (y_linked, y_group) = results[0][-2:]
+    assert (_nth(x_linked, "device"), _nth(x_linked, "phone"), x_group) == (3, 3, 6)
+    assert (_nth(y_linked, "device"), y_group) == (3, 3)  # a3..a5 and x used d, unrecorded
 
 
 # -- Redis specifics: round trips, TTLs, faults -------------------------------------------------
@@ -327,7 +445,7 @@ def test_every_key_expires(private_redis: RedisProcess) -> None:
     store.remember_decision("nobody", 0.5, 1)  # no record: writes nothing
     client = private_redis.client()
     ttls = {key.decode(): client.ttl(key) for key in client.scan_iter()}
-    assert len(ttls) == 8 * 2 + 4 + 3 * 2 + 2 + 1 + 2  # buckets, links, key buckets+links, ...
+    assert len(ttls) == 8 * 2 + 5 + 3 * 2 + 2 + 1 + 2  # buckets, links, key buckets+links, ...
     assert all(0 < ttl <= 10 * 86400 for ttl in ttls.values())
     assert {ttl for key, ttl in ttls.items() if key.endswith(":m")} <= set(range(3600, 3661))
     store.close()
