@@ -98,7 +98,14 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from training.pipeline import run_pipeline
+    if args.from_export:
+        from training.from_export import train_from_export
+
+        train_from_export(
+            args.from_export, args.out, args.report, seed=args.seed, trials=args.trials
+        )
+        return 0
+    from training.pipeline import PipelineOptions, run_pipeline
 
     run_pipeline(
         config_path=args.config,
@@ -106,7 +113,26 @@ def _train(args: argparse.Namespace) -> int:
         out=args.out,
         report=args.report,
         stream=args.stream,
+        options=PipelineOptions(
+            train_seeds=args.train_seeds, trials=args.trials, holdout=args.holdout or None
+        ),
     )
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from training.export_data import export_training_data
+
+    counts = export_training_data(
+        args.database_url,
+        args.out,
+        since=args.since,
+        until=args.until,
+        label_delay_s=args.label_delay_s,
+        unlabelled=args.unlabelled,
+        maturity_s=args.maturity_s,
+    )
+    print(json.dumps(counts, indent=2, default=str))
     return 0
 
 
@@ -217,7 +243,28 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--stream", type=Path, help="train on this stream instead of simulating")
     train.add_argument("--out", type=Path, default=Path("models/default"))
     train.add_argument("--report", type=Path, default=Path("reports/default"))
+    train.add_argument(
+        "--from-export", type=Path, help="train on `export-training-data` output (own traffic)"
+    )
+    train.add_argument("--trials", type=int, default=10, help="hyper-parameter search trials")
+    train.add_argument("--train-seeds", type=int, default=2, help="simulated training streams")
+    train.add_argument(
+        "--holdout", default="sleeper_aging", help="archetype held out for the generalisation check"
+    )
     train.set_defaults(func=_train)
+
+    export = sub.add_parser(
+        "export-training-data",
+        help="logged decisions joined with outcomes, point in time, as JSON lines",
+    )
+    export.add_argument("--database-url", required=True)
+    export.add_argument("--out", type=Path, required=True, help="file (.jsonl or .jsonl.gz)")
+    export.add_argument("--since", type=float, help="epoch seconds")
+    export.add_argument("--until", type=float, help="epoch seconds")
+    export.add_argument("--label-delay-s", type=float, help="drop decisions younger than this")
+    export.add_argument("--unlabelled", choices=["drop", "legitimate"], default="drop")
+    export.add_argument("--maturity-s", type=float, help="age after which unlabelled = legitimate")
+    export.set_defaults(func=_export)
 
     evaluate = sub.add_parser(
         "evaluate", help="score a labelled stream with a model, write a report"

@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from service.domain import Action, ApiKeyEvent, EventType, SignupEvent
 from service.events import StreamRecord
+from service.features import names
 from service.featurize import Featurizer
 from service.hashing import Hasher
 from service.signals import SignalExtractor
@@ -45,6 +46,7 @@ class Rows:
     accounts: list[str] = field(default_factory=list)
     event_ids: list[str] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)  # index of the record in the stream
 
     def matrix(self) -> npt.NDArray[np.float64]:
         """All vectors as one (rows, features) matrix."""
@@ -87,7 +89,7 @@ def build_dataset(
     featurizer = Featurizer(extractor, MemoryStateStore(), Hasher(REPLAY_HASH_KEY))
     data = Dataset(Rows(EventType.SIGNUP), Rows(EventType.API_KEY))
     last = float("-inf")
-    for record in records:
+    for position, record in enumerate(records):
         event, truth = record.event, record.truth
         if truth is None:
             raise ValueError(f"event {event.event_id} has no truth label")
@@ -113,4 +115,77 @@ def build_dataset(
         rows.accounts.append(event.account_id)
         rows.event_ids.append(event.event_id)
         rows.times.append(event.occurred_at)
+        rows.positions.append(position)
     return data
+
+
+_SCORE_COLUMN = names(EventType.API_KEY).index("account_signup_score")
+_ACTION_COLUMN = names(EventType.API_KEY).index("account_signup_action")
+_KNOWN_COLUMN = names(EventType.API_KEY).index("account_known")
+
+
+def attach_signup_decisions(
+    data: Dataset, scores: npt.NDArray[np.float64], actions: npt.NDArray[np.int64]
+) -> Dataset:
+    """The dataset a replay with a signup scorer would give, from one replay without it.
+
+    ``scores`` and ``actions`` are the signup decisions of ``data.signup``'s rows. Only the API-key
+    features ``account_signup_score`` and ``account_signup_action`` depend on them; each key row of
+    a known account gets the decision of the account's latest signup before it, which is what
+    the state store remembers during a replay. Signup rows are shared, not copied.
+    """
+    if len(scores) != len(data.signup) or len(actions) != len(data.signup):
+        raise ValueError("one signup decision per signup row is needed")
+    signups = data.signup
+    keys = data.api_key
+    latest: dict[str, int] = {}
+    patched: list[npt.NDArray[np.float64]] = []
+    i = 0
+    for position, account, vector in zip(keys.positions, keys.accounts, keys.vectors, strict=True):
+        while i < len(signups) and signups.positions[i] < position:
+            latest[signups.accounts[i]] = i
+            i += 1
+        row = vector.copy()
+        seen = latest.get(account)
+        if row[_KNOWN_COLUMN] == 1.0 and seen is not None:
+            row[_SCORE_COLUMN] = float(scores[seen])
+            row[_ACTION_COLUMN] = float(actions[seen])
+        patched.append(row)
+    api_key = Rows(
+        EventType.API_KEY,
+        patched,
+        keys.labels,
+        keys.cohorts,
+        keys.campaigns,
+        keys.accounts,
+        keys.event_ids,
+        keys.times,
+        keys.positions,
+    )
+    return Dataset(signups, api_key)
+
+
+def concat(datasets: list[Dataset]) -> Dataset:
+    """Several replays as one dataset (say, several simulator seeds).
+
+    Each replay keeps its own state (velocity and linkage never cross streams); positions are
+    offset so they stay increasing, which :func:`attach_signup_decisions` relies on. Account ids
+    must not repeat across the replays.
+    """
+    out = Dataset(Rows(EventType.SIGNUP), Rows(EventType.API_KEY))
+    offset = 0
+    for data in datasets:
+        top = 0
+        for event_type in EventType:
+            src, dst = data.rows(event_type), out.rows(event_type)
+            dst.vectors += src.vectors
+            dst.labels += src.labels
+            dst.cohorts += src.cohorts
+            dst.campaigns += src.campaigns
+            dst.accounts += src.accounts
+            dst.event_ids += src.event_ids
+            dst.times += src.times
+            dst.positions += [p + offset for p in src.positions]
+            top = max([top, *(p + 1 for p in src.positions[-1:])])
+        offset += top
+    return out

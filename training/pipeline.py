@@ -1,83 +1,115 @@
-"""The whole training run behind ``make model``: stream -> replayed rows -> models -> artifact ->
-evaluation through the real scorer -> report. Deterministic for a config and a seed.
+"""The whole training run behind ``make model``: streams -> replayed rows -> searched, trained
+models -> artifact -> evaluations -> report. Deterministic for a config and a seed.
 
 Run: ``python -m training.pipeline --config training/configs/default.yaml --seed 7
 --out models/default --report reports/default``.
+
+What it does, in order (replays run two at a time in worker processes):
+
+1. simulate ``train_seeds`` streams (seeds ``seed``, ``seed + 1``, ...; or read ``--stream``) and
+   replay them through the server's featurizer; replay a fresh-seed stream (``seed + 1000``) and
+   the training streams again without the ``holdout`` archetype;
+2. search hyper-parameters on the validation period, train both models, export the artifact;
+3. evaluate: the fresh seed end to end through the real scorer (and in batch, which must agree),
+   the held-out tail of the training streams, and a model trained without the ``holdout``
+   archetype on the fresh seed (the generalisation check);
+4. audit single features for simulator quirks, draw the figures, write the report.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import logging
+import shutil
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
-from service.domain import Action, EventType
-from service.events import StreamRecord, read_stream, record_to_dict
+from service.domain import EventType
 from service.model import load_model
-from service.policy import action_for
-from service.signals import SignalExtractor
-from training.dataset import Dataset, account_fold, build_dataset
-from training.evaluate import evaluate
+from training import envelope, plots
+from training.batch import decide
+from training.card import model_card
+from training.cohorts import accounts, summarise
+from training.dataset import Dataset, concat
 from training.export import export_artifact
+from training.fit import Fitted, config_summary, fit_models
+from training.guards import audit
 from training.reasons_check import reason_agreement
-from training.report import metrics_table, write_evaluation
-from training.simulate import default_config, load_config, simulate
-from training.train import (
-    TrainConfig,
-    TrainedModel,
-    calibrate,
-    fit_booster,
-    raw_scores,
-    train_event_type,
-)
+from training.streams import StreamSpec, executor, replay, scorer_evaluation
+from training.summary import write_report
+from training.train import TrainConfig
 
 logger = logging.getLogger(__name__)
 
 FRESH_SEED_OFFSET = 1000
 
 
-def fingerprint(records: list[StreamRecord]) -> str:
-    """SHA-256 of the stream's canonical JSON lines (the data a model was trained on)."""
+@dataclass(frozen=True)
+class PipelineOptions:
+    """How much the pipeline does beyond training one model (defaults: ``make model``)."""
+
+    train_seeds: int = 2  # simulated training streams: seed, seed + 1, ...
+    trials: int = 10  # hyper-parameter search trials per model (0: the configured parameters)
+    holdout: str | None = "sleeper_aging"  # archetype left out for the generalisation check
+    workers: int = 2  # processes for replays (1: everything in this process)
+
+
+def fingerprint(datasets: list[Dataset]) -> str:
+    """SHA-256 over the training rows' event ids and labels (what a model was trained on)."""
     digest = hashlib.sha256()
-    for record in records:
-        digest.update(json.dumps(record_to_dict(record), sort_keys=True).encode())
-        digest.update(b"\n")
+    for data in datasets:
+        for event_type in EventType:
+            rows = data.rows(event_type)
+            for event_id, label in zip(rows.event_ids, rows.labels, strict=True):
+                digest.update(f"{event_id}:{label}\n".encode())
     return digest.hexdigest()
 
 
-def _crossfit_signup_scorer(
-    data: Dataset,
-    trained: TrainedModel,
-    train_idx: npt.NDArray[np.int64],
-    config: TrainConfig,
-    seed: int,
-) -> Any:
-    """A signup scorer that scores each account with a model trained without its fold."""
-    rows = data.signup
-    x, y = rows.matrix(), rows.y()
-    folds = np.array([account_fold(a) for a in rows.accounts])
-    models = []
-    for k in (0, 1):
-        idx = train_idx[folds[train_idx] != k]
-        models.append(
-            fit_booster(
-                EventType.SIGNUP, x[idx], y[idx], None, None, config, seed, trained.best_iteration
-            )
-        )
+def _training_specs(
+    config_path: Path | None, seed: int, stream: Path | None, options: PipelineOptions
+) -> list[StreamSpec]:
+    if stream is not None:
+        return [StreamSpec(file=stream)]
+    return [StreamSpec(config_path, seed + i) for i in range(max(1, options.train_seeds))]
 
-    def score(account_id: str, vector: npt.NDArray[np.float64]) -> tuple[float, Action]:
-        raw = raw_scores(models[account_fold(account_id)], vector.reshape(1, -1))
-        value = float(calibrate(trained.calibration, raw)[0])
-        return value, action_for(value, trained.thresholds)
 
-    return score
+def _meta(
+    fitted: Fitted, specs: list[StreamSpec], seed: int, config: TrainConfig
+) -> dict[str, Any]:
+    return {
+        "sources": [s.describe() for s in specs],
+        "seed": seed,
+        "rows": {t.value: len(fitted.data.rows(t)) for t in EventType},
+        "config": config_summary(config),
+        "searched": {t.value: config_summary(fitted.configs[t]) for t in EventType},
+        "held_out_tail_since": fitted.held_out_since(),
+    }
+
+
+def _holdout_check(fitted: Fitted, fresh: Dataset, archetype: str) -> dict[str, Any]:
+    """Train without the held-out archetype and evaluate on the fresh stream, which has it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "model"
+        version = export_artifact(out, fitted.models, "held-out", {}, "# {version}\n")
+        model = load_model(out)
+        try:
+            events = decide(model, fresh)
+        finally:
+            model.close()
+    limits = envelope.fit(fitted.data, fitted.splits)
+    flags = envelope.beyond(fresh, limits)
+    return {
+        "archetype": archetype,
+        "model_version": version,
+        "rows": {t.value: len(fitted.data.rows(t)) for t in EventType},
+        "fresh_seed": summarise(events),
+        "with_envelope_guard": summarise(envelope.apply(events, flags)),
+        "raised_by_envelope": envelope.impact(events, flags),
+    }
 
 
 def run_pipeline(
@@ -87,165 +119,123 @@ def run_pipeline(
     report: Path,
     stream: Path | None = None,
     train_config: TrainConfig | None = None,
+    options: PipelineOptions | None = None,
 ) -> dict[str, Any]:
     """Train both models, export the artifact to ``out`` and write the report to ``report``."""
     started = time.monotonic()
     config = train_config or TrainConfig()
-    sim_config = load_config(config_path) if config_path else default_config()
-    if stream is not None:
-        records = list(read_stream(stream))
-        source = str(stream)
-    else:
-        records = list(simulate(sim_config, seed))
-        source = f"simulate({config_path}, seed={seed})"
-    logger.info("%d events from %s", len(records), source)
-    extractor = SignalExtractor.from_directory()
-
-    first = build_dataset(records, extractor)
-    signup, signup_split = train_event_type(
-        EventType.SIGNUP,
-        first.signup.matrix(),
-        first.signup.y(),
-        np.asarray(first.signup.times),
-        config,
-        seed,
-    )
-    scorer = _crossfit_signup_scorer(first, signup, signup_split.train, config, seed)
-    second = build_dataset(records, extractor, scorer)
-    api_key, api_split = train_event_type(
-        EventType.API_KEY,
-        second.api_key.matrix(),
-        second.api_key.y(),
-        np.asarray(second.api_key.times),
-        config,
-        seed,
-    )
-    models = {EventType.SIGNUP: signup, EventType.API_KEY: api_key}
-    tail_since = max(
-        first.signup.times[int(signup_split.test[0])],
-        second.api_key.times[int(api_split.test[0])],
-    )
-    training_meta = {
-        "source": source,
-        "seed": seed,
-        "events": len(records),
-        "config": {k: getattr(config, k) for k in config.__dataclass_fields__},
-        "held_out_tail_since": tail_since,
-    }
-    card = _model_card(models, source, seed, len(records))
-    version = export_artifact(out, models, fingerprint(records), training_meta, card)
-    logger.info("exported %s to %s", version, out)
-
-    loaded = load_model(out)
-    try:
-        agreement = {
-            t.value: reason_agreement(
-                t,
-                loaded.predictors[t],
-                (first if t is EventType.SIGNUP else second).rows(t).matrix()[split.test],
-            )
-            for t, split in ((EventType.SIGNUP, signup_split), (EventType.API_KEY, api_split))
-        }
-    finally:
-        loaded.close()
-
-    tail = evaluate(out, records, since=tail_since)
-    fresh_seed = seed + FRESH_SEED_OFFSET
-    fresh = evaluate(out, list(simulate(sim_config, fresh_seed)))
-    result = {
-        "model_version": version,
-        "training": {t.value: m.metrics for t, m in models.items()},
-        "thresholds": {
-            t.value: {
-                "challenge": m.thresholds.challenge,
-                "review": m.thresholds.review,
-                "block": m.thresholds.block,
+    options = options or PipelineOptions()
+    specs = _training_specs(config_path, seed, stream, options)
+    fresh_spec = StreamSpec(config_path, seed + FRESH_SEED_OFFSET)
+    holdout_specs = [
+        StreamSpec(s.config, s.seed, s.file, (options.holdout,)) for s in specs if options.holdout
+    ]
+    with executor(options.workers) as pool:
+        training_jobs = [pool.submit(replay, s) for s in specs]
+        fresh_job = pool.submit(replay, fresh_spec)
+        holdout_jobs = [pool.submit(replay, s) for s in holdout_specs]
+        datasets = [job.result() for job in training_jobs]
+        data = concat(datasets)
+        logger.info("replayed %s: %d signups, %d keys", specs, len(data.signup), len(data.api_key))
+        fitted = fit_models(data, config, seed, options.trials)
+        logger.info("trained at %.0f s", time.monotonic() - started)
+        meta = _meta(fitted, specs, seed, config)
+        staging = Path(tempfile.mkdtemp(prefix="signupguard-model-"))
+        version = export_artifact(
+            staging / "model", fitted.models, fingerprint(datasets), meta, "# {version}\n"
+        )
+        scorer_job = pool.submit(scorer_evaluation, staging / "model", fresh_spec)
+        model = load_model(staging / "model")
+        try:
+            thresholds = {t: model.entry(t).thresholds for t in EventType}
+            agreement = {
+                t.value: reason_agreement(
+                    t, model.predictors[t], fitted.data.rows(t).matrix()[fitted.splits[t].test]
+                )
+                for t in EventType
             }
-            for t, m in models.items()
+            tail_events = decide(model, data)
+            fresh = fresh_job.result()
+            fresh_events = decide(model, fresh)
+            logger.info("batch evaluations done at %.0f s", time.monotonic() - started)
+        finally:
+            model.close()
+        limits = envelope.fit(fitted.data, fitted.splits)
+        held_out: dict[str, Any] | None = None
+        if holdout_jobs:
+            held_data = concat([job.result() for job in holdout_jobs])
+            # The shipped model's searched settings (a second search would cost minutes); the
+            # report says how many rows of the archetype the search's validation period held.
+            held_fit = fit_models(held_data, config, seed, chosen=fitted.configs)
+            held_out = _holdout_check(held_fit, fresh, str(options.holdout))
+            held_out["archetype_rows_in_search_validation"] = sum(
+                sum(1 for i in fitted.splits[t].valid if data.rows(t).cohorts[i] == options.holdout)
+                for t in EventType
+            )
+            logger.info("held-out check done at %.0f s", time.monotonic() - started)
+        scored = scorer_job.result()
+        logger.info("scorer replay done at %.0f s", time.monotonic() - started)
+    since = fitted.held_out_since()
+    flags = envelope.beyond(fresh, limits)
+    tail = [e for e in tail_events if e.occurred_at >= since]
+    batch_fresh = summarise(fresh_events)
+    result: dict[str, Any] = {
+        "model_version": version,
+        "training": meta,
+        "models": {t.value: m.metrics for t, m in fitted.models.items()},
+        "searches": {
+            t.value: {"best_trial": s.best_trial, "trials": s.trials}
+            for t in EventType
+            if (s := fitted.searches.get(t)) is not None
+        },
+        "thresholds": {
+            t.value: {"challenge": v.challenge, "review": v.review, "block": v.block}
+            for t, v in thresholds.items()
         },
         "reason_agreement_with_treeshap": agreement,
-        "held_out_tail": tail,
-        "fresh_seed": {"seed": fresh_seed, **fresh},
+        "held_out_tail": {"since": since, **summarise(tail_events, since)},
+        "fresh_seed": {
+            "seed": fresh_spec.seed,
+            "source": fresh_spec.describe(),
+            **{k: v for k, v in scored.items() if k != "model_version"},
+            "batch_agrees_with_scorer": all(
+                batch_fresh[k] == scored[k] for k in ("cohorts", "campaigns", "overall")
+            ),
+        },
+        "held_out_archetype": held_out,
+        "envelope": {
+            "limits": limits,
+            "fresh_seed": summarise(envelope.apply(fresh_events, flags)),
+            "raised_on_fresh_seed": envelope.impact(fresh_events, flags),
+        },
+        "guards": {t.value: audit(data.rows(t)) for t in EventType},
     }
-    _write_report(report, result, source)
+    report.mkdir(parents=True, exist_ok=True)
+    plots.pr_curves(
+        {f"fresh seed {fresh_spec.seed}": fresh_events, "held-out tail": tail},
+        thresholds,
+        report / "pr_curves.png",
+    )
+    plots.score_histograms(
+        fresh_events,
+        thresholds[EventType.SIGNUP],
+        report / "score_histograms.png",
+        f"Fresh seed {fresh_spec.seed}",
+    )
+    plots.campaign_timeline(
+        accounts(fresh_events), report / "campaign_timeline.png", f"Fresh seed {fresh_spec.seed}"
+    )
+    plots.calibration(
+        {f"fresh seed {fresh_spec.seed}": fresh_events, "held-out tail": tail},
+        report / "calibration.png",
+    )
+    write_report(report, result)
+    meta["envelope"] = limits
+    export_artifact(out, fitted.models, fingerprint(datasets), meta, model_card(result))
+    logger.info("exported %s to %s", version, out)
+    shutil.rmtree(staging)
     logger.info("pipeline finished in %.1f s", time.monotonic() - started)
     return result
-
-
-def _model_card(models: dict[EventType, TrainedModel], source: str, seed: int, events: int) -> str:
-    lines = [
-        "# Model card: {version}",
-        "",
-        "Two LightGBM binary classifiers (signup, API-key creation) scoring the probability",
-        "that an account is fraudulent, calibrated with isotonic regression on a later",
-        "validation period.",
-        "",
-        f"- Trained on: {source} ({events:,} events), seed {seed}.",
-        "- Split: by time; train, then validation (early stopping, calibration, thresholds), then",
-        "  a held-out tail for the figures below.",
-        "- Intended use: rank and act on signups and API-key creations; not a sole basis for",
-        "  decisions about people without a review path.",
-        "- Known limits: trained on simulated traffic; retrain on your own labelled decisions.",
-        "",
-    ]
-    for event_type, model in models.items():
-        lines += [
-            f"## {event_type.value}",
-            "",
-            metrics_table({"held-out tail": model.metrics["held_out_tail"]}),
-            "",
-        ]
-    return "\n".join(lines)
-
-
-def _write_report(report: Path, result: dict[str, Any], source: str) -> None:
-    report.mkdir(parents=True, exist_ok=True)
-    (report / "metrics.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
-    write_evaluation(
-        report / "held_out_tail.md", result["held_out_tail"], "Held-out tail (same seed)"
-    )
-    write_evaluation(
-        report / "fresh_seed.md", result["fresh_seed"], f"Fresh seed {result['fresh_seed']['seed']}"
-    )
-    rows = {}
-    for t, m in result["training"].items():
-        rows[f"{t} validation"] = m["validation"]
-        rows[f"{t} held-out tail"] = m["held_out_tail"]
-    agreement = result["reason_agreement_with_treeshap"]
-    lines = [
-        f"# Training report: {result['model_version']}",
-        "",
-        f"Source: {source}. Figures on data the models did not train on: the held-out tail of the",
-        "same stream (later in time) and a stream simulated with a fresh seed.",
-        "",
-        "## Models (row level, calibrated scores)",
-        "",
-        metrics_table(rows),
-        "",
-        "## Thresholds",
-        "",
-        "| event type | challenge | review | block |",
-        "|---|---|---|---|",
-        *(
-            f"| {t} | {v['challenge']:.4f} | {v['review']:.4f} | {v['block']:.4f} |"
-            for t, v in result["thresholds"].items()
-        ),
-        "",
-        "## Reasons: path attributions vs exact TreeSHAP (top-scoring held-out rows)",
-        "",
-        "| event type | rows | top-1 feature | top-3 features | top-1 code | top-3 codes |",
-        "|---|---|---|---|---|---|",
-        *(
-            f"| {t} | {int(a.get('rows', 0))} | {a.get('top1_feature_agreement', 0):.1%} | "
-            f"{a.get('top3_feature_overlap', 0):.1%} | {a.get('top1_code_agreement', 0):.1%} | "
-            f"{a.get('top3_code_overlap', 0):.1%} |"
-            for t, a in agreement.items()
-        ),
-        "",
-        "See held_out_tail.md and fresh_seed.md for cohort outcomes through the real scorer.",
-        "",
-    ]
-    (report / "summary.md").write_text("\n".join(lines), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -256,10 +246,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stream", type=Path)
     parser.add_argument("--out", type=Path, default=Path("models/default"))
     parser.add_argument("--report", type=Path, default=Path("reports/default"))
+    parser.add_argument("--train-seeds", type=int, default=PipelineOptions.train_seeds)
+    parser.add_argument("--trials", type=int, default=PipelineOptions.trials)
+    parser.add_argument("--holdout", default=PipelineOptions.holdout)
+    parser.add_argument("--workers", type=int, default=PipelineOptions.workers)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("signupguard.decision").setLevel(logging.WARNING)
-    result = run_pipeline(args.config, args.seed, args.out, args.report, args.stream)
+    options = PipelineOptions(args.train_seeds, args.trials, args.holdout or None, args.workers)
+    result = run_pipeline(
+        args.config, args.seed, args.out, args.report, args.stream, options=options
+    )
     print((args.report / "summary.md").read_text())
     print(f"model {result['model_version']} in {args.out}, report in {args.report}")
     return 0

@@ -59,13 +59,33 @@ def cohort_markdown(table: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def campaign_markdown(table: dict[str, dict[str, Any]]) -> str:
+    """Per-campaign outcomes: accounts, share reaching a key, accounts through before the first
+    block."""
+    lines = [
+        "| campaign | archetype | accounts | blocked | reviewed | challenged | reached a key | "
+        "through before first block |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for campaign, row in table.items():
+        lines.append(
+            f"| {campaign} | {row['archetype']} | {row['accounts']:,} | {row['blocked']:.2%} | "
+            f"{row['reviewed']:.2%} | {row['challenged']:.2%} | {row['reached_key']:.2%} | "
+            f"{row['passed_before_first_block']} |"
+        )
+    return "\n".join(lines)
+
+
 def overall_markdown(overall: dict[str, float]) -> str:
     """Account-level totals."""
     return (
         f"- legitimate accounts: {int(overall['legitimate_accounts']):,}; blocked "
-        f"{overall['legitimate_blocked']:.2%}, challenged {overall['legitimate_challenged']:.2%}\n"
+        f"{overall['legitimate_blocked']:.2%}, reviewed "
+        f"{overall.get('legitimate_reviewed', 0):.2%}, challenged "
+        f"{overall['legitimate_challenged']:.2%}\n"
         f"- fraud accounts: {int(overall['fraud_accounts']):,}; reached a key "
-        f"{overall['fraud_reached_key']:.2%}, blocked at signup {overall['fraud_blocked']:.2%}"
+        f"{overall['fraud_reached_key']:.2%}, blocked at signup {overall['fraud_blocked']:.2%}, "
+        f"reviewed at signup {overall.get('fraud_reviewed', 0):.2%}"
     )
 
 
@@ -74,7 +94,7 @@ def write_evaluation(path: Path, result: dict[str, Any], title: str) -> None:
     parts = [
         f"# {title}",
         "",
-        f"Model `{result['model_version']}`.",
+        f"Model `{result['model_version']}`." if result.get("model_version") else "",
         "",
         "## Events (decision scores)",
         "",
@@ -89,4 +109,6 @@ def write_evaluation(path: Path, result: dict[str, Any], title: str) -> None:
         cohort_markdown(result["cohorts"]),
         "",
     ]
+    if result.get("campaigns"):
+        parts += ["## Campaigns", "", campaign_markdown(result["campaigns"]), ""]
     path.write_text("\n".join(parts), encoding="utf-8")

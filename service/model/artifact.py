@@ -11,8 +11,9 @@
                 "api_key": {...}}}
 
 ``calibration`` maps the raw log-odds score to a probability with a monotone piecewise-linear
-curve (isotonic regression fitted on held-out data); ``thresholds`` are chosen in training from
-a false-positive budget per action.
+curve fitted on held-out data (Platt's logistic curve sampled at breakpoints by default, or
+isotonic regression); ``thresholds`` are chosen in training from a false-positive budget per
+action.
 """
 
 from __future__ import annotations
