@@ -180,7 +180,9 @@ class Scorer:
             clock.mark("reasons")
             return reasons
 
-        verdict = serving.policy.decide(event_type, score, explain, feats.rules, state_ok=state_ok)
+        verdict = serving.policy.decide(
+            event_type, score, explain, feats.rules, state_ok=state_ok, vector=vector
+        )
         clock.mark("policy")
         degraded = not state_ok or score is None or clock_fallback
         decision = Decision(

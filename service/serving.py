@@ -20,6 +20,7 @@ from service.domain import EventType
 from service.errors import ModelError
 from service.model import LoadedModel, load_model
 from service.policy import Policy, PolicyConfig
+from service.policy.envelope import Envelope
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class ModelManager:
     def policy_for(self, model: LoadedModel) -> Policy:
         """The policy for a model: its thresholds under the operator's overrides and rules."""
         thresholds = {t: model.entry(t).thresholds for t in EventType}
-        return Policy(thresholds, self._config, self._fail_modes)
+        return Policy(thresholds, self._config, self._fail_modes, model_envelopes(model))
 
     def status(self) -> ModelStatus:
         """Versions and paths of the loaded artifacts."""
@@ -173,6 +174,12 @@ class ModelManager:
         s.live.close()
         if s.shadow is not None:
             s.shadow.close()
+
+
+def model_envelopes(model: LoadedModel) -> dict[EventType, Envelope]:
+    """The legitimate envelopes an artifact's training recorded (none for older artifacts)."""
+    recorded = model.manifest.raw.get("training", {}).get("envelope", {})
+    return {t: Envelope.from_limits(t, recorded[t.value]) for t in EventType if t.value in recorded}
 
 
 def _stamp(directory: Path) -> tuple[int, int, int] | None:

@@ -7,9 +7,9 @@ feature took on legitimate training rows; an event beyond it is, by construction
 legitimate user seen. Addresses and popular email domains are left out: carrier and campus NAT
 and big providers make their counts legitimately unbounded.
 
-Training stores the envelope in the manifest (``training.envelope``). The server does not use it
-yet; :func:`apply` shows what a policy rule "beyond the envelope: at least REVIEW" would change,
-so the report can measure it before anyone builds it.
+Training stores the envelope in the manifest (``training.envelope``); the server applies it as
+a policy rule (``service.policy.envelope``: beyond the envelope, at least REVIEW), and
+:func:`apply` measures what that rule changes on a replayed stream, for the report.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ import numpy as np
 
 from service.domain import Action, EventType
 from service.features import names
+from service.policy.envelope import MARGIN  # one margin for the server's rule and this measure
 from training.cohorts import DecidedEvent
 from training.dataset import Dataset
 from training.train import Split
 
 _EXCLUDED = ("_ip", "email_domain", "email_shape")
-MARGIN = 1.0  # counts must exceed the legitimate maximum by more than this
 
 
 def guarded_features(event_type: EventType) -> list[str]:

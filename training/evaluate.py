@@ -22,7 +22,7 @@ from service.hashing import Hasher
 from service.model import LoadedModel, load_model
 from service.policy import Policy, PolicyConfig
 from service.scoring import Scorer
-from service.serving import Serving
+from service.serving import Serving, model_envelopes
 from service.signals import SignalExtractor
 from service.state import MemoryStateStore
 from service.store import SqlDecisionStore
@@ -54,6 +54,7 @@ def replay_decisions(
                     {t: model.entry(t).thresholds for t in EventType},
                     PolicyConfig(),
                     {EventType.SIGNUP: FailMode.OPEN, EventType.API_KEY: FailMode.REVIEW},
+                    model_envelopes(model),
                 ),
             ),
             store=store,

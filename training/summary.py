@@ -57,11 +57,22 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     if held and held["archetype"] in held["fresh_seed"]["cohorts"]:
         rows.append(
             {
-                "target": f"{held['archetype']} reached a key, model trained without it",
+                "target": f"{held['archetype']} reached a key, model trained without it "
+                "(model alone)",
                 "limit": HELD_OUT_REACHED_KEY_MAX,
                 "value": held["fresh_seed"]["cohorts"][held["archetype"]]["reached_key"],
             }
         )
+        guarded = held["with_envelope_guard"]["cohorts"].get(held["archetype"])
+        if guarded is not None:
+            rows.append(
+                {
+                    "target": f"{held['archetype']} reached a key, model trained without it, "
+                    "with the server's legitimate-envelope rule",
+                    "limit": HELD_OUT_REACHED_KEY_MAX,
+                    "value": guarded["reached_key"],
+                }
+            )
     for row in rows:
         row["met"] = row["value"] <= row["limit"]
     return rows
@@ -163,19 +174,19 @@ def _generalisation(result: dict[str, Any]) -> list[str]:
     if row is not None and guarded is not None:
         lines += [
             f"`{name}` reached a key: {row['reached_key']:.2%} by the model alone; "
-            f"{guarded['reached_key']:.2%} if the server also sent events beyond the legitimate "
-            "envelope to review (see below).",
+            f"{guarded['reached_key']:.2%} with the server's rule that sends events beyond the "
+            "legitimate envelope to review (see below).",
             "",
         ]
     env = result["envelope"]["fresh_seed"]["overall"]
     raised = result["envelope"]["raised_on_fresh_seed"]
     base = fresh["overall"]
     lines += [
-        "### What a legitimate-envelope rule would change (proposal, not in the server)",
+        "### What the server's legitimate-envelope rule changes (`service/policy/envelope.py`)",
         "",
         "Events whose device/card/phone/account velocity or linkage exceeds anything legitimate "
         "training traffic showed (limits in the manifest, `training.envelope`) sent to at least "
-        "REVIEW. On the fresh seed it would raise "
+        "REVIEW. On the fresh seed it raises "
         f"{raised['legitimate_events']} legitimate events ({raised['legitimate_accounts']} "
         f"accounts) and {raised['fraud_events']} fraud events ({raised['fraud_accounts']} "
         "accounts) with the shipped model; fraud reaching a key "

@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import yaml
 
 from service.config import FailMode
 from service.domain import Action, EventType, Reason
 from service.model.artifact import Thresholds
+from service.policy.envelope import BEYOND_ENVELOPE, Envelope
 from service.policy.rules import RuleInputs, RuleList
 
 STATE_UNAVAILABLE = Reason(
@@ -31,6 +34,7 @@ class PolicyConfig:
     thresholds: Mapping[EventType, Thresholds] = field(default_factory=dict)
     allow: RuleList = field(default_factory=RuleList)
     deny: RuleList = field(default_factory=RuleList)
+    envelope_guard: bool = True  # hold events beyond the artifact's legitimate envelope
 
     @classmethod
     def from_file(cls, path: Path | None) -> PolicyConfig:
@@ -43,7 +47,7 @@ class PolicyConfig:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> PolicyConfig:
         """Build from a decoded policy file."""
-        unknown = set(data) - {"thresholds", "allow", "deny"}
+        unknown = set(data) - {"thresholds", "allow", "deny", "envelope_guard"}
         if unknown:
             raise ValueError(f"unknown policy keys: {sorted(unknown)}")
         thresholds = {
@@ -54,6 +58,7 @@ class PolicyConfig:
             thresholds=thresholds,
             allow=RuleList.from_mapping(data.get("allow")),
             deny=RuleList.from_mapping(data.get("deny")),
+            envelope_guard=bool(data.get("envelope_guard", True)),
         )
 
 
@@ -92,8 +97,10 @@ class Policy:
         model_thresholds: Mapping[EventType, Thresholds],
         config: PolicyConfig,
         fail_modes: Mapping[EventType, FailMode],
+        envelopes: Mapping[EventType, Envelope] | None = None,
     ) -> None:
         self._thresholds = {**model_thresholds, **config.thresholds}
+        self._envelopes = dict(envelopes or {}) if config.envelope_guard else {}
         self._config = config
         self._fail_modes = dict(fail_modes)
 
@@ -109,6 +116,7 @@ class Policy:
         rule_inputs: RuleInputs,
         *,
         state_ok: bool,
+        vector: npt.NDArray[np.float64] | None = None,
     ) -> Verdict:
         """Action and reasons for one scored event (``score is None``: the model failed).
 
@@ -128,6 +136,10 @@ class Policy:
             extra.append(MODEL_UNAVAILABLE)
         else:
             action = action_for(score, self._thresholds[event_type])
+        envelope = self._envelopes.get(event_type)
+        if envelope is not None and vector is not None and envelope.exceeded(vector):
+            action = max(action, Action.REVIEW)
+            extra.append(BEYOND_ENVELOPE)
         if not state_ok:
             action = self._fallback(event_type, action)
             extra.append(STATE_UNAVAILABLE)
