@@ -114,6 +114,20 @@ model: venv ## train the default model into models/ with its report in reports/
 	$(PY) -m training.pipeline --config $(MODEL_CONFIG) --seed $(MODEL_SEED) \
 		--out $(MODEL_OUT) --report $(MODEL_REPORT)
 
+# `make bench`: real servers against an empty-handler floor in the same run; results go to
+# bench/results/*.json and the summary to BENCHMARKS.md (~9 min). BENCH_QUICK=1: a ~2 min smoke
+# run that leaves BENCHMARKS.md alone. BENCH_SCALE=1: also replay 1M signups (about an hour).
+# BENCH_ARGS: more flags (`make bench BENCH_ARGS='--cases floor,main --reps 5'`, see --help).
+# The Redis cases use the Redis on 127.0.0.1:6379 (skipped, and said so, when it is down).
+BENCH_QUICK ?=
+BENCH_SCALE ?=
+BENCH_ARGS ?=
+BENCH_FLAGS := $(if $(BENCH_QUICK),--quick) $(if $(BENCH_SCALE),--scale) $(BENCH_ARGS)
+
+.PHONY: bench
+bench: venv ## benchmark against the empty-handler floor: bench/results/, BENCHMARKS.md
+	$(PY) -m bench $(BENCH_FLAGS)
+
 fmt: venv ## apply ruff's fixes and formatting
 	$(RUFF) check --fix-only --quiet .
 	$(RUFF) format .
