@@ -18,7 +18,7 @@ INSTALLED := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Hand-written code that mypy checks strictly (service/api/gen is excluded in pyproject.toml).
-MYPY_PATHS := service training tests scripts
+MYPY_PATHS := service training tests scripts bench
 GEN_DIR := service/api/gen
 
 # buf (proto lint) comes from the npm package @bufbuild/buf, which ships the binary in a
