@@ -66,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     add("--channels", type=int, default=32, help="connections per client process")
     add("--warmup", type=int, help="unmeasured signups before a project's first phase")
     add("--no-decision-log", action="store_true", help="SIGNUPGUARD_LOG_DECISIONS=false")
+    add("--no-pin", action="store_true", help="leave servers and client on every CPU")
     add("--redis-url", default="redis://127.0.0.1:6379/0")
     add("--scale", action="store_true", help="also replay --scale-signups signups (long)")
     add("--scale-only", action="store_true", help="only the scale replay")
@@ -105,6 +106,7 @@ def _options(args: argparse.Namespace) -> Options:
         cases=cases,
         redis_url=args.redis_url,
         decision_log=not args.no_decision_log,
+        pin=not args.no_pin,
         load=LoadOptions(clients=args.clients, channels=args.channels),
     )
 

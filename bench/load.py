@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import os
 import sys
 import threading
 import time
@@ -55,6 +56,7 @@ class LoadSpec:
     duration_s: float = 1.0  # the measured window follows the ramp
     timeout_s: float = 5.0
     keep_responses: int = 0  # window responses returned for decoding (actions)
+    repeat: bool = False  # start the slice again when it runs out (the stateless floor only)
 
 
 @dataclass(slots=True)
@@ -122,10 +124,10 @@ async def _closed(spec: LoadSpec, calls: list[Any], requests: list[bytes], t0: f
         nonlocal cursor
         call = calls[index % len(calls)]
         while time.monotonic() < rec.end:
-            if cursor >= len(requests):
+            if cursor >= len(requests) and not spec.repeat:
                 rec.result.exhausted = True
                 return
-            request = requests[cursor]
+            request = requests[cursor % len(requests)]
             cursor += 1
             sent = time.monotonic()
             reply, code = await _call(call, request, spec.timeout_s)
@@ -138,7 +140,7 @@ async def _closed(spec: LoadSpec, calls: list[Any], requests: list[bytes], t0: f
 
     await asyncio.sleep(max(0.0, t0 - time.monotonic()))
     await asyncio.gather(*(worker(i) for i in range(spec.concurrency)))
-    rec.result.used = cursor
+    rec.result.used = min(cursor, len(requests))
     return rec.finish()
 
 
@@ -148,15 +150,16 @@ async def _open(spec: LoadSpec, calls: list[Any], requests: list[bytes], t0: flo
     first = t0 + spec.offset_s
     period = 1.0 / spec.rate
     planned = max(0, math.ceil((rec.end - first) / period))
-    total = min(planned, len(requests))
-    rec.result.exhausted = planned > len(requests)
-    rec.result.used = total
+    total = planned if spec.repeat else min(planned, len(requests))
+    rec.result.exhausted = total < planned
+    rec.result.used = min(total, len(requests))
     pending: set[asyncio.Task[None]] = set()
     stop = threading.Event()
 
     async def one(index: int, scheduled: float) -> None:
         sent = time.monotonic()
-        reply, code = await _call(calls[index % len(calls)], requests[index], spec.timeout_s)
+        request = requests[index % len(requests)]
+        reply, code = await _call(calls[index % len(calls)], request, spec.timeout_s)
         done = time.monotonic()
         rec.done(reply, code, done)
         if not rec.start <= scheduled < rec.end:
@@ -224,12 +227,15 @@ async def _run(spec: LoadSpec, requests: list[bytes], conn: Connection) -> None:
 _MAX_PHASES = 100_000  # a bound on one client process's loop; far above any run
 
 
-def client_main(conn: Connection) -> None:
+def client_main(conn: Connection, cpus: set[int] | None) -> None:
     """Entry point of a client process: run the phases it is sent until told to stop.
 
     Per phase: receive (spec, requests), connect, answer "ready", receive t0, run, send the
-    :class:`LoadResult`. ``None`` (or a closed pipe) ends the process.
+    :class:`LoadResult`. ``None`` (or a closed pipe) ends the process. ``cpus`` pins it (before
+    gRPC starts any thread, so they all inherit it).
     """
+    if cpus:
+        os.sched_setaffinity(0, cpus)
     # The pacing thread must get the GIL promptly when its sleep ends.
     sys.setswitchinterval(0.0005)
     for _ in range(_MAX_PHASES):
@@ -249,8 +255,9 @@ def client_main(conn: Connection) -> None:
 class ClientPool:
     """Long-lived client processes (spawned once: a spawn costs ~0.5 s of importing grpc)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, cpus: set[int] | None = None) -> None:
         self._size = size
+        self._cpus = cpus
         self._procs: list[BaseProcess] = []
         self._conns: list[Connection] = []
         self._active = 0
@@ -264,7 +271,7 @@ class ClientPool:
         ctx = get_context("spawn")
         for _ in range(self._size):
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=client_main, args=(child,), daemon=True)
+            proc = ctx.Process(target=client_main, args=(child, self._cpus), daemon=True)
             proc.start()
             child.close()
             self._procs.append(proc)

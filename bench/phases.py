@@ -129,6 +129,7 @@ def _specs(
             duration_s=phase.duration_s if measured else _WARMUP_BOUND_S,
             timeout_s=opts.timeout_s,
             keep_responses=opts.keep_responses // clients if measured else 0,
+            repeat=group.config.kind == "floor",
         )
         work.append((spec, requests[index::clients]))
     return work

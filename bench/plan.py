@@ -48,6 +48,7 @@ class Options:
     cases: tuple[str, ...] = CASES
     reuse_port: bool = True  # whether the project can share a port (signupguard serve flag)
     redis: bool = True  # whether Redis answers (the Redis servers are left out otherwise)
+    pin: bool = True  # pin server processes to CPUs (see bench.servers.server_cpus)
     redis_url: str = "redis://127.0.0.1:6379/0"
     decision_log: bool = True
     load: LoadOptions = field(default_factory=LoadOptions)
@@ -131,9 +132,14 @@ def build_plan(opts: Options) -> list[Instance]:
             profile_stages=profile,
             decision_log=opts.decision_log,
             redis_url=opts.redis_url,
+            pin=opts.pin,
         )
 
-    floor1 = {"floor": ServerConfig("floor", 1, workers=opts.workers)} if "floor" in cases else {}
+    floor1 = (
+        {"floor": ServerConfig("floor", 1, workers=opts.workers, pin=opts.pin)}
+        if "floor" in cases
+        else {}
+    )
     plan: list[Instance] = []
 
     main: list[Phase] = [b.warmup("project")]
@@ -166,7 +172,7 @@ def build_plan(opts: Options) -> list[Instance]:
     if "reuseport" in cases:
         servers: dict[str, ServerConfig] = {}
         if "floor" in cases:
-            servers["floor"] = ServerConfig("floor", 2, workers=opts.workers)
+            servers["floor"] = ServerConfig("floor", 2, workers=opts.workers, pin=opts.pin)
         if opts.reuse_port:
             servers["memory"] = project("memory", 2)
             if opts.redis:

@@ -5,7 +5,7 @@ id, account, email, user agent, IP, device), in time order, with its ``occurred_
 servers run with ``--clock event`` so velocity windows and account ages are the simulation's,
 not an artefact of replaying weeks of traffic in seconds. A repeated ``event_id`` would measure
 the idempotency cache instead of scoring, so a project server never sees one twice (the floor,
-which keeps nothing, starts again from the top when a long run reaches the end of the pool).
+which keeps nothing, cycles through a 30k slice when it answers faster than that).
 
 * normal: the shipped simulator config (``training/configs/default.yaml``), two consecutive
   six-week chunks with fresh seeds (~77k signups, ~70k API-key creations; quick: two weeks).

@@ -126,6 +126,13 @@ def _machine(results: dict[str, Any]) -> str:
         f"- Python {m['python']}, grpcio {pk.get('grpcio')}, protobuf {pk.get('protobuf')}, "
         f"LightGBM {pk.get('lightgbm')}, redis-py {pk.get('redis')} (hiredis "
         f"{pk.get('hiredis')}), Redis server {m.get('redis_server')}",
+        "- placement: "
+        + (
+            "one-process servers pinned to the last CPU, the load generator to the first; "
+            "each process of a two-process server on its own CPU"
+            if results["options"].get("pin")
+            else "nothing pinned"
+        ),
         f"- code: commit `{m['git_commit']}`"
         + (f", uncommitted changes in {', '.join(m['git_modified'])}" if m["git_modified"] else ""),
         f"- shared machine: load average {m['load_average'][0]:.2f} at the start; other "

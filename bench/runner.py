@@ -24,11 +24,12 @@ from bench.phases import Phase, run_phase
 from bench.plan import Instance, Options
 from bench.pool import Pool
 from bench.redisinfo import RedisProbe
-from bench.servers import ServerConfig, ServerGroup
+from bench.servers import ServerConfig, ServerGroup, client_cpus, server_cpus
 
 Log = Callable[[str], None]
 _FLOOR_RPS_GUESS = 6000.0
 _PROJECT_RPS_GUESS = 1500.0
+_FLOOR_SLICE = 30_000  # distinct requests handed to the floor per phase (then repeated)
 _SETTLE_BOUND_S = 30.0
 _SETTLE_SAMPLE_S = 0.3
 _IDLE_CORES = 0.05  # below this CPU use (cores) a server counts as idle
@@ -79,7 +80,9 @@ def run_instance(inst: Instance, pool: Pool, opts: Options, log: Log) -> dict[st
             served.append(item)
             log(f"  starting {name}: {cfg.label()}")
             stack.enter_context(item.group)
-        clients = stack.enter_context(ClientPool(opts.load.clients))
+        cpus = client_cpus([cfg for _, cfg in inst.servers])
+        clients = stack.enter_context(ClientPool(opts.load.clients, cpus))
+        record["client_cpus"] = sorted(cpus) if cpus else None
         by_name = {s.name: s for s in served}
         for s in served:
             record["servers"][s.name] = _describe(s, start=True)
@@ -99,6 +102,10 @@ def _describe(s: _Served, *, start: bool) -> dict[str, Any]:
             "processes": s.config.processes,
             "state": s.config.state if s.project else None,
             "workers": s.config.workers,
+            "cpus": [
+                sorted(c) if (c := server_cpus(s.config, i)) else None
+                for i in range(s.config.processes)
+            ],
             "rss_start_bytes": s.group.rss(),
         }
     return {"rss_end_bytes": s.group.rss(), "sent": dict(s.cursors)}
@@ -151,9 +158,11 @@ def _one_phase(
         _top_up(s, clients, phase, pool, opts)
     source = _sources(pool)[phase.source]
     budget = phase.budget(s.guess(phase.rpc))
-    if not s.project and s.cursors[phase.source] + budget > len(source):
-        # The floor keeps no state: past the end of the pool it starts again from the top.
-        s.cursors[phase.source] = 0
+    if not s.project:
+        # The floor keeps no state: its clients cycle through a slice as long as they need.
+        budget = min(budget, _FLOOR_SLICE)
+        if s.cursors[phase.source] + budget > len(source):
+            s.cursors[phase.source] = 0
     start = s.cursors[phase.source]
     requests = source[start : start + budget]
     if not requests:

@@ -49,6 +49,7 @@ class ServerConfig:
     decision_log: bool = True
     redis_url: str = "redis://127.0.0.1:6379/0"
     model: Path = ROOT / "models" / "default"
+    pin: bool = False  # pin process i to CPU i (one process: the last CPU, the client gets 0)
 
     def label(self) -> str:
         """A short name such as ``project/redis x2``."""
@@ -62,6 +63,24 @@ class _Child:
     log_path: Path
     log: IO[bytes]
     metrics_port: int | None
+
+
+def server_cpus(config: ServerConfig, index: int) -> set[int] | None:
+    """The CPUs process ``index`` of a group is pinned to (None: not pinned)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if not config.pin or len(cpus) < 2:
+        return None
+    if config.processes == 1:
+        return {cpus[-1]}
+    return {cpus[index % len(cpus)]}
+
+
+def client_cpus(configs: list[ServerConfig]) -> set[int] | None:
+    """Pinned single-process servers leave the first CPU to the load generator."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2 or not configs or not all(c.pin and c.processes == 1 for c in configs):
+        return None
+    return {cpus[0]}
 
 
 def free_port() -> int:
@@ -168,7 +187,11 @@ class ServerGroup:
         command, env = self._command(index, metrics_port)
         log_path = self.workdir / f"{self.config.kind}-{self.port}-{index}.log"
         log = log_path.open("wb")
-        launch = [sys.executable, "-m", "bench.launch", str(os.getpid()), *command]
+        launch = [sys.executable, "-m", "bench.launch", str(os.getpid())]
+        cpus = server_cpus(self.config, index)
+        if cpus is not None:
+            launch += ["--cpus", ",".join(map(str, sorted(cpus)))]
+        launch += command
         popen = subprocess.Popen(  # noqa: S603  # our own interpreter and fixed arguments
             launch,
             cwd=ROOT,

@@ -154,7 +154,11 @@ def _redis_target(h: dict[str, Any]) -> dict[str, str]:
         return _target(target, "—", None, "two-process case not run")
     p99 = redis["latency_us"].get("p99", math.nan)
     errors = sum(redis["errors"].values())
-    measured = f"p99 {p99 / 1000:.2f} ms, {errors} errors, {redis['rps']:.0f} RPS answered"
+    measured = (
+        f"p99 {p99 / 1000:.2f} ms, {errors} errors, {redis['rps']:.0f} RPS answered; "
+        f"machine {redis['machine_busy_cores']:.2f} cores busy, servers "
+        f"{redis['server_cpu_us']:.0f} µs CPU per request"
+    )
     ok = p99 <= REDIS_P99_TARGET_US and errors == 0
     gaps = []
     if p99 > REDIS_P99_TARGET_US:
