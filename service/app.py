@@ -98,6 +98,7 @@ def build_components(
     store = SqlDecisionStore(
         settings.database_url,
         batch_size=settings.write_batch_size,
+        linger_s=settings.write_linger_s,
         queue_size=settings.write_queue_size,
         spool_dir=settings.spool_dir,
         spool_max_bytes=settings.spool_max_bytes,

@@ -122,6 +122,12 @@ class Settings(BaseSettings):
         description="How long idle linkage, account and event-id state is kept (windows need 7 d).",
     )
     write_batch_size: int = Field(256, ge=1, description="Decisions per database transaction.")
+    write_linger_s: float = Field(
+        0.1,
+        ge=0,
+        le=10,
+        description="How long the writer lets a batch fill (decisions are already spooled).",
+    )
     write_queue_size: int = Field(
         100_000,
         ge=1,

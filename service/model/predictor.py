@@ -37,13 +37,28 @@ _DTYPE_FLOAT64 = 1
 FloatArray = npt.NDArray[np.float64]
 
 
-@dataclass(frozen=True, slots=True)
 class Prediction:
-    """Raw log-odds, calibrated probability and per-feature contributions (log-odds units)."""
+    """Raw log-odds, calibrated probability and per-feature contributions (log-odds units).
 
-    raw: float
-    score: float
-    contributions: FloatArray
+    The contributions are summed from the attribution table only when asked for: most
+    decisions are ALLOW and need no reasons, and the gather-sum is most of a prediction's cost.
+    """
+
+    __slots__ = ("_contributions", "_rows", "_table", "raw", "score")
+
+    def __init__(self, raw: float, score: float, table: FloatArray, rows: npt.NDArray[np.intp]):
+        self.raw = raw
+        self.score = score
+        self._table = table
+        self._rows = rows
+        self._contributions: FloatArray | None = None
+
+    @property
+    def contributions(self) -> FloatArray:
+        """Per-feature path attributions; they sum to ``raw`` minus the expected value."""
+        if self._contributions is None:
+            self._contributions = self._table[self._rows].sum(axis=0)
+        return self._contributions
 
 
 def _node_value(node: dict[str, Any]) -> tuple[float, float]:
@@ -77,10 +92,18 @@ def _attribute(
             del path[feature]
 
 
-def build_attribution_table(
-    booster: lgb.Booster,
-) -> tuple[FloatArray, npt.NDArray[np.int64], float]:
-    """(table[leaf_row, feature], first row of each tree, expected value) for a booster."""
+@dataclass(frozen=True, slots=True)
+class AttributionTable:
+    """Per-leaf path attributions of a booster, one row per leaf of every tree."""
+
+    rows: FloatArray  # rows[offsets[tree] + leaf, feature]
+    offsets: npt.NDArray[np.int64]  # first row of each tree
+    expected: float  # sum of the trees' count-weighted root values
+    leaf_values: FloatArray  # each row's leaf output (the row plus its root value)
+
+
+def build_attribution_table(booster: lgb.Booster) -> AttributionTable:
+    """The attribution table of a booster (see :class:`AttributionTable`)."""
     dump = booster.dump_model()
     n_features = int(dump["max_feature_idx"]) + 1
     trees = dump["tree_info"]
@@ -90,6 +113,7 @@ def build_attribution_table(
         offsets[i] = total
         total += int(tree["num_leaves"])
     table = np.zeros((total, n_features), dtype=np.float64)
+    leaf_values = np.zeros(total, dtype=np.float64)
     expected = 0.0
     for i, tree in enumerate(trees):
         root = tree["tree_structure"]
@@ -100,7 +124,17 @@ def build_attribution_table(
         for leaf, deltas in rows.items():
             for feature, delta in deltas.items():
                 table[offsets[i] + leaf, feature] += delta
-    return table, offsets, expected
+        _leaf_outputs(root, leaf_values[offsets[i] : offsets[i] + int(tree["num_leaves"])])
+    return AttributionTable(table, offsets, expected, leaf_values)
+
+
+def _leaf_outputs(node: dict[str, Any], out: FloatArray) -> None:
+    """Write every leaf's value under ``node`` at its leaf index in ``out``."""
+    if "leaf_index" in node:
+        out[int(node["leaf_index"])] = float(node["leaf_value"])
+        return
+    _leaf_outputs(node["left_child"], out)
+    _leaf_outputs(node["right_child"], out)
 
 
 class _FastLeaves:
@@ -108,17 +142,23 @@ class _FastLeaves:
 
     def __init__(self, booster: lgb.Booster, n_features: int, n_trees: int) -> None:
         self._lib = _LIB
+        # Our own function object (indexing makes a new one), so declaring its argument types
+        # lets ctypes take plain addresses without touching the one LightGBM's package uses.
+        self._predict = _LIB["LGBM_BoosterPredictForMatSingleRowFast"]
+        self._predict.argtypes = [ctypes.c_void_p] * 4
+        self._predict.restype = ctypes.c_int
         self._handle = booster._handle
         self._n_features = n_features
         self._n_trees = n_trees
         self._local = threading.local()
         self._configs: list[ctypes.c_void_p] = []
         self._lock = threading.Lock()
-        self._config()  # fail at load time, not on the first request
+        self._thread()  # fail at load time, not on the first request
 
-    def _config(self) -> ctypes.c_void_p:
-        config: ctypes.c_void_p | None = getattr(self._local, "config", None)
-        if config is None:
+    def _thread(self) -> tuple[int, FloatArray, int, int]:
+        """This thread's (config, output buffer, its address, out_len's address)."""
+        state: tuple[int, FloatArray, int, int] | None = getattr(self._local, "state", None)
+        if state is None:
             config = ctypes.c_void_p()
             rc = self._lib.LGBM_BoosterPredictForMatSingleRowFastInit(
                 self._handle,
@@ -132,25 +172,22 @@ class _FastLeaves:
             )
             if rc != 0:
                 raise ModelError(self._lib.LGBM_GetLastError().decode())
-            self._local.config = config
-            self._local.out = np.zeros(self._n_trees, dtype=np.float64)
+            out = np.zeros(self._n_trees, dtype=np.float64)
+            out_len = ctypes.c_int64()
+            # out_len lives as long as the thread's state (the tuple keeps it referenced).
+            self._local.out_len = out_len
+            state = (config.value or 0, out, out.ctypes.data, ctypes.addressof(out_len))
+            self._local.state = state
             with self._lock:
                 self._configs.append(config)
-        return config
+        return state
 
-    def leaves(self, row: FloatArray) -> npt.NDArray[np.int64]:
-        config = self._config()
-        out: FloatArray = self._local.out
-        out_len = ctypes.c_int64()
-        rc = self._lib.LGBM_BoosterPredictForMatSingleRowFast(
-            config,
-            row.ctypes.data_as(ctypes.c_void_p),
-            ctypes.byref(out_len),
-            out.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
-        )
-        if rc != 0:
+    def leaves(self, row: FloatArray) -> FloatArray:
+        """Leaf indices (as float64, LightGBM's output type) in this thread's buffer."""
+        config, out, out_ptr, len_ptr = self._thread()
+        if self._predict(config, row.ctypes.data, len_ptr, out_ptr) != 0:
             raise ModelError(self._lib.LGBM_GetLastError().decode())
-        return out.astype(np.int64)
+        return out
 
     def close(self) -> None:
         with self._lock:
@@ -173,7 +210,10 @@ class Predictor:
             raise SpecMismatch(f"{model_file}: the model's feature names differ from the spec")
         n_features = len(features)
         self.n_features = n_features
-        self._table, self._offsets, self.expected_value = build_attribution_table(self.booster)
+        table = build_attribution_table(self.booster)
+        self._table, self._offsets, self.expected_value = table.rows, table.offsets, table.expected
+        # Leaf values in table-row order: a prediction's raw score is one gather of n_trees.
+        self._leaf_values = table.leaf_values
         if self._table.shape[1] < n_features:  # trees never split on the last features
             pad = np.zeros((self._table.shape[0], n_features - self._table.shape[1]))
             self._table = np.hstack([self._table, pad])
@@ -190,7 +230,7 @@ class Predictor:
     def leaves(self, row: FloatArray) -> npt.NDArray[np.int64]:
         """Leaf index reached in every tree by one row."""
         if self._fast is not None:
-            return self._fast.leaves(row)
+            return self._fast.leaves(row).astype(np.int64)
         out = self.booster.predict(row.reshape(1, -1), pred_leaf=True, num_threads=1)
         return np.asarray(out[0], dtype=np.int64)
 
@@ -199,11 +239,14 @@ class Predictor:
         return np.interp(raw, self._cal_x, self._cal_y)
 
     def predict(self, row: FloatArray) -> Prediction:
-        """Score one row and attribute it to features."""
-        idx = self.leaves(row) + self._offsets
-        contributions = self._table[idx].sum(axis=0)
-        raw = float(contributions.sum()) + self.expected_value
-        return Prediction(raw=raw, score=float(self.calibrate(raw)), contributions=contributions)
+        """Score one row; its attributions are computed if asked for."""
+        if self._fast is not None:
+            rows = self._fast.leaves(row).astype(np.intp)
+        else:
+            rows = self.leaves(row).astype(np.intp)
+        rows += self._offsets
+        raw = float(self._leaf_values.take(rows).sum())
+        return Prediction(raw, float(self.calibrate(raw)), self._table, rows)
 
     def raw_batch(self, rows: FloatArray) -> FloatArray:
         """Raw scores of many rows through LightGBM's own predict (training and checks)."""

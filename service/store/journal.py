@@ -245,6 +245,17 @@ class Journal:
         with self._cond:
             return self._bytes
 
+    def wait_pending(self, timeout: float) -> bool:
+        """Wait until at least one line is waiting to be read; False on timeout or close."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._reading and self._bytes == 0:  # bytes: a torn tail must be read too
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+            return self._reading
+
     def wait_drained(self, timeout: float) -> bool:
         """Wait until every accepted line is committed; False on timeout or close."""
         deadline = time.monotonic() + timeout

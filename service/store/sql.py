@@ -2,7 +2,8 @@
 
 A decision is durable before ``save_decision`` returns, but not yet in the database: it is
 appended to the local spool (:mod:`service.store.journal`), ~10 µs. One writer thread reads the
-spool in order, inserts batches (one transaction each; ``ON CONFLICT DO NOTHING``, so a replay
+spool in order, lets a batch fill for up to ``linger_s`` (one transaction per decision cost
+~200 µs of CPU each; a batch of 50 costs ~15 µs per decision), inserts batches (one transaction each; ``ON CONFLICT DO NOTHING``, so a replay
 changes nothing) and then commits them out of the spool. While the database is down the writer
 retries with capped backoff and the spool holds everything, up to ``spool_max_bytes``; then
 ``save_decision`` raises :class:`StoreUnavailable` (the caller's policy decides what to answer).
@@ -74,6 +75,8 @@ class SqlDecisionStore:
     ``spool_max_bytes``: uncommitted bytes before ``save_decision`` refuses. ``fsync``: see
     :class:`FsyncPolicy`. ``auto_migrate``: default True for SQLite, False for PostgreSQL.
     ``retry_max_s``: cap of the writer's backoff. ``segment_bytes``: spool file size.
+    ``linger_s``: how long the writer waits for a batch to fill before writing fewer rows
+    (``flush`` and ``close`` cut it short).
     """
 
     def __init__(
@@ -88,6 +91,7 @@ class SqlDecisionStore:
         auto_migrate: bool | None = None,
         retry_max_s: float = 5.0,
         segment_bytes: int = 8 << 20,
+        linger_s: float = 0.1,
     ) -> None:
         fsync = FsyncPolicy(fsync)
         dialect = backend(url)
@@ -108,6 +112,8 @@ class SqlDecisionStore:
             self._engine.dispose()
             raise
         self._batch_size = batch_size
+        self._linger_s = linger_s
+        self._hurry = threading.Event()  # set by flush and close: write what there is now
         self._recent_size = queue_size
         self._recent: OrderedDict[str, Decision] = OrderedDict()
         self._lock = threading.Lock()
@@ -204,7 +210,12 @@ class SqlDecisionStore:
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until every accepted decision is committed; False on timeout."""
-        return self._journal.wait_drained(timeout)
+        self._hurry.set()
+        try:
+            return self._journal.wait_drained(timeout)
+        finally:
+            if not self._closed:
+                self._hurry.clear()
 
     def close(self, timeout: float = 30.0) -> None:
         """Write what is spooled (for up to ``timeout``), stop the writer, release the spool.
@@ -215,6 +226,7 @@ class SqlDecisionStore:
             return
         self._closed = True
         deadline = time.monotonic() + timeout
+        self._hurry.set()
         while not self.flush(0.1) and self._db_ok and time.monotonic() < deadline:
             pass  # no point waiting on a database that is down: the spool keeps the rest
         self._stopping.set()
@@ -261,6 +273,10 @@ class SqlDecisionStore:
                 if not self._schema_ready:
                     self._schema_ready = self._db_ok = self._prepare_schema(at_start=False)
                 if self._schema_ready and batch is None:
+                    if not self._journal.wait_pending(timeout=0.5):
+                        continue
+                    if self._journal.records() < self._batch_size and self._linger_s > 0:
+                        self._hurry.wait(self._linger_s)  # let the batch fill
                     lines = self._journal.read(self._batch_size, timeout=0.5)
                     if not lines:
                         continue

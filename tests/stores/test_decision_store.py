@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from service.domain import Action, Decision, EventType, Label, Outcome, Reason
 from service.errors import StoreUnavailable
@@ -174,3 +174,45 @@ def test_journal_keeps_save_decision_fast(store: SqlDecisionStore) -> None:
         took.append(time.perf_counter() - t0)
     assert statistics.median(took) < 100e-6
     assert store.flush()
+
+
+def _commits(store: SqlDecisionStore) -> list[int]:
+    """A list that grows by one on every transaction the store's engine commits."""
+    seen: list[int] = []
+    event.listen(store.engine, "commit", lambda _conn: seen.append(1))
+    return seen
+
+
+def test_writer_lets_a_batch_fill(migrated_url: str, tmp_path: Path) -> None:
+    """Decisions arriving within the linger time go to the database in one transaction."""
+    with SqlDecisionStore(migrated_url, spool_dir=tmp_path / "spool", linger_s=1.0) as store:
+        commits = _commits(store)
+        for i in range(40):
+            store.save_decision(_record(f"linger-{i}"))
+            time.sleep(0.002)
+        deadline = time.monotonic() + 10
+        while _count(store) < 40 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _count(store) == 40
+        assert len(commits) == 1
+
+
+def test_without_linger_every_wakeup_writes(migrated_url: str, tmp_path: Path) -> None:
+    """With linger_s=0 the writer commits as decisions trickle in (what the linger saves)."""
+    with SqlDecisionStore(migrated_url, spool_dir=tmp_path / "spool", linger_s=0.0) as store:
+        commits = _commits(store)
+        for i in range(40):
+            store.save_decision(_record(f"eager-{i}"))
+            time.sleep(0.002)
+        assert store.flush(10)
+        assert len(commits) > 5
+
+
+def test_flush_cuts_the_linger_short(migrated_url: str, tmp_path: Path) -> None:
+    """flush() writes what is spooled now instead of waiting out a long linger."""
+    with SqlDecisionStore(migrated_url, spool_dir=tmp_path / "spool", linger_s=60.0) as store:
+        store.save_decision(_record("hurry"))
+        t0 = time.monotonic()
+        assert store.flush(10)
+        assert time.monotonic() - t0 < 5
+        assert _count(store) == 1
