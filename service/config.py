@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the gRPC server binds to.")
     port: int = Field(50051, ge=0, le=65535, description="gRPC port; 0 picks a free one.")
     workers: int = Field(8, ge=1, le=256, description="gRPC server worker threads.")
+    gc_gen0_threshold: int = Field(
+        20_000,
+        ge=0,
+        description="Allocations between young GC passes once serving (0: Python's default, 700).",
+    )
     reuse_port: bool = Field(
         False, description="Bind with SO_REUSEPORT so one process per core can share the port."
     )

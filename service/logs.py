@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
-from typing import Any
+from typing import Any, TextIO
+
+from service.observability import utc_timestamp, write_decisions_to
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -17,8 +18,7 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         """Render one record."""
         out: dict[str, Any] = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
+            "ts": utc_timestamp(record.created),
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),
@@ -31,9 +31,11 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, default=str, separators=(",", ":"))
 
 
-def configure(level: str, decisions: bool) -> None:
-    """Route every logger to stderr as JSON; decision events only when ``decisions``."""
-    handler = logging.StreamHandler(sys.stderr)
+def configure(level: str, decisions: bool, stream: TextIO | None = None) -> None:
+    """Route every logger to stderr (or ``stream``) as JSON; decision events only when
+    ``decisions``, written straight to the stream (see :func:`service.observability.log_decision`).
+    """
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -41,4 +43,5 @@ def configure(level: str, decisions: bool) -> None:
     logging.getLogger("signupguard.decision").setLevel(
         logging.INFO if decisions else logging.WARNING
     )
+    write_decisions_to(handler)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # it narrates every start at INFO

@@ -142,9 +142,11 @@ class _FastLeaves:
 
     def __init__(self, booster: lgb.Booster, n_features: int, n_trees: int) -> None:
         self._lib = _LIB
-        # Our own function object (indexing makes a new one), so declaring its argument types
-        # lets ctypes take plain addresses without touching the one LightGBM's package uses.
-        self._predict = _LIB["LGBM_BoosterPredictForMatSingleRowFast"]
+        # Our own function object, so declaring its argument types lets ctypes take plain
+        # addresses without touching the one LightGBM's package uses. Loaded through PyDLL
+        # (the same library, already mapped): the call keeps the GIL. Releasing it for a ~10 µs
+        # call only invited another request's thread in, with a context switch each way.
+        self._predict = ctypes.PyDLL(_LIB._name).LGBM_BoosterPredictForMatSingleRowFast
         self._predict.argtypes = [ctypes.c_void_p] * 4
         self._predict.restype = ctypes.c_int
         self._handle = booster._handle

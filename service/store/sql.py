@@ -2,15 +2,16 @@
 
 A decision is durable before ``save_decision`` returns, but not yet in the database: it is
 appended to the local spool (:mod:`service.store.journal`), ~10 µs. One writer thread reads the
-spool in order, lets a batch fill for up to ``linger_s`` (one transaction per decision cost
-~200 µs of CPU each; a batch of 50 costs ~15 µs per decision), inserts batches (one transaction each; ``ON CONFLICT DO NOTHING``, so a replay
-changes nothing) and then commits them out of the spool. While the database is down the writer
-retries with capped backoff and the spool holds everything, up to ``spool_max_bytes``; then
-``save_decision`` raises :class:`StoreUnavailable` (the caller's policy decides what to answer).
-On start, whatever an earlier process left in the spool (it was killed, or closed with the
-database down) is written first. Recent uncommitted decisions are also kept in memory (up to
-``queue_size``) so ``get_decision`` finds them. Outcomes are written synchronously: the caller's
-acknowledgement means "stored".
+spool in order, lets a batch fill for up to ``linger_s`` (a transaction per decision cost the
+writer ~200 µs of CPU per decision, batches ~40 µs), inserts batches (one transaction each;
+``ON CONFLICT DO NOTHING``, so a replay changes nothing) and then commits them out of the spool.
+While the database is down the writer retries with capped backoff and the spool holds
+everything, up to ``spool_max_bytes``; then ``save_decision`` raises
+:class:`StoreUnavailable` (the caller's policy decides what to answer). On start, whatever an
+earlier process left in the spool (it was killed, or closed with the database down) is written
+first. Recent uncommitted decisions are also kept in memory (up to ``queue_size``) so
+``get_decision`` finds them. Outcomes are written synchronously: the caller's acknowledgement
+means "stored".
 
 Schema: SQLite is migrated on start (embedded, zero-ops). PostgreSQL must already be at the
 newest revision -- ``signupguard db upgrade`` -- unless ``auto_migrate`` (one migrator at a time,
