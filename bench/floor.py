@@ -2,8 +2,8 @@
 
     python -m bench.floor --port 50099 --workers 8 [--reuse-port]
 
-Same grpcio sync server, thread pool size, options and concurrency limit as
-:func:`service.api.server.start_server`, the same generated registration (so requests are
+Same grpcio sync server, thread pool size, options (:func:`service.api.server.server_options`)
+and concurrency limit as :func:`service.api.server.start_server`, the same generated registration (so requests are
 deserialized into the real message types) plus health and reflection; every scoring method
 returns a default response. Whatever a scoring request costs above this is the service's own
 work. Prints ``ready <port>`` once SERVING and stops on SIGTERM or SIGINT.
@@ -24,7 +24,11 @@ from grpc_reflection.v1alpha import reflection
 
 from service.api.gen.signupguard.v1 import scoring_pb2 as pb
 from service.api.gen.signupguard.v1 import scoring_pb2_grpc as pb_grpc
-from service.api.server import SERVICE_NAME, TRANSPORT_MAX_BYTES
+from service.api.server import (
+    MAX_CONCURRENT_RPCS_PER_WORKER,
+    SERVICE_NAME,
+    server_options,
+)
 
 
 class EmptyScoring(pb_grpc.ScoringServiceServicer):  # type: ignore[misc]  # generated base is untyped
@@ -43,20 +47,12 @@ class EmptyScoring(pb_grpc.ScoringServiceServicer):  # type: ignore[misc]  # gen
         return pb.ReportOutcomeResponse()
 
 
-def server_options(reuse_port: bool) -> list[tuple[str, int]]:
-    """The channel options :func:`service.api.server.start_server` passes (kept in step by hand)."""
-    return [
-        ("grpc.max_receive_message_length", TRANSPORT_MAX_BYTES),
-        ("grpc.so_reuseport", 1 if reuse_port else 0),
-    ]
-
-
 def start_floor(host: str, port: int, workers: int, reuse_port: bool) -> tuple[grpc.Server, int]:
     """Bind and start the empty server, SERVING at once; returns it and the bound port."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
         options=server_options(reuse_port),
-        maximum_concurrent_rpcs=workers * 64,
+        maximum_concurrent_rpcs=workers * MAX_CONCURRENT_RPCS_PER_WORKER,
     )
     pb_grpc.add_ScoringServiceServicer_to_server(EmptyScoring(), server)
     health_servicer = health.HealthServicer()

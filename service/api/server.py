@@ -23,6 +23,18 @@ ADMIN_SERVICE_NAME = admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_
 # Transport ceiling: above this gRPC itself answers RESOURCE_EXHAUSTED. Below it, requests over
 # Settings.max_request_bytes get INVALID_ARGUMENT naming their largest field.
 TRANSPORT_MAX_BYTES = 4 * 1024 * 1024
+# Calls admitted per worker thread; beyond workers * this gRPC answers RESOURCE_EXHAUSTED.
+MAX_CONCURRENT_RPCS_PER_WORKER = 64
+
+
+def server_options(reuse_port: bool) -> list[tuple[str, int]]:
+    """Channel options of the server (the benchmark's empty-handler floor uses the same)."""
+    return [
+        ("grpc.max_receive_message_length", TRANSPORT_MAX_BYTES),
+        # One process per core binds the same port with SO_REUSEPORT; off by default so a
+        # second server started by mistake fails instead of silently sharing traffic.
+        ("grpc.so_reuseport", 1 if reuse_port else 0),
+    ]
 
 
 @dataclass
@@ -66,13 +78,8 @@ def start_server(
     """Bind and start; health is NOT_SERVING until :meth:`RunningServer.serve_with`."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
-        options=[
-            ("grpc.max_receive_message_length", TRANSPORT_MAX_BYTES),
-            # One process per core binds the same port with SO_REUSEPORT; off by default so a
-            # second server started by mistake fails instead of silently sharing traffic.
-            ("grpc.so_reuseport", 1 if reuse_port else 0),
-        ],
-        maximum_concurrent_rpcs=workers * 64,
+        options=server_options(reuse_port),
+        maximum_concurrent_rpcs=workers * MAX_CONCURRENT_RPCS_PER_WORKER,
     )
     servicer = ScoringServicer(max_request_bytes, metrics)
     pb_grpc.add_ScoringServiceServicer_to_server(servicer, server)
