@@ -4,14 +4,16 @@ URLs: ``redis://host:port/db`` (also ``rediss://``, ``unix://``) for one server,
 ``redis+cluster://host:port`` (or ``rediss+cluster://``) for Redis Cluster, naming any one node.
 Needs Redis >= 7.0 (the Lua program declares ``#!lua``).
 
-Round trips: on one server, ``observe_signup`` / ``observe_api_key`` / ``remember_decision`` are
-ONE ``EVALSHA`` each, atomic. On Cluster a script may touch only one hash slot, so a request is
-two: ``SET NX`` of the event id, then one ``EVALSHA`` per slot, pipelined per node and sent to all
-nodes before reading (see :mod:`service.state.redis_exec`). Each entity is atomic on its own;
-across entities a concurrent request may interleave, which sequential replay never sees. The
-linked group is one more value of the same calls: on one server the script unions the group
-links' sets; on Cluster each slot's script returns its set's members when the set is small and
-the union is finished client-side — no extra round trip either way.
+Round trips: on one server, ``observe_signup`` / ``observe_api_key`` are ONE ``EVALSHA`` each,
+atomic; ``remember_decision`` calls are queued and written together, one ``EVALSHA`` per batch
+every few milliseconds (:mod:`service.state.attach`). On Cluster a script may touch only one
+hash slot, so a request is two: ``SET NX`` of the event id, then one ``EVALSHA`` per slot,
+pipelined per node and sent to all nodes before reading (see :mod:`service.state.redis_exec`).
+Each entity is atomic on its own; across entities a concurrent request may interleave, which
+sequential replay never sees. The linked group is one more value of the same calls: on one
+server the script unions the group links' sets; on Cluster each slot's script returns its
+set's members when the set is small and the union is finished client-side — no extra round
+trip either way.
 
 Key layout (``P`` is the key prefix, default ``sg:``; ``ns`` is ``s`` for signups, ``k`` for
 API-key creations; ``kind`` an entity name of :mod:`service.state.base`; ``key`` the caller's
@@ -57,6 +59,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from service.state.attach import Attacher, Batch
 from service.state.base import (
     API_KEY_ENTITIES,
     API_KEY_LINKS,
@@ -128,6 +131,7 @@ class RedisStateStore:
             str(min(retention, int(HOUR_KEEP * HOUR + ttl_slack_s))),
             str(retention),
         )
+        self._attacher = Attacher(self._attach)
 
     # -- StateStore -------------------------------------------------------------------------
 
@@ -152,6 +156,7 @@ class RedisStateStore:
 
     def observe_api_key(self, event_id: str, at: float, keys: ApiKeyKeys) -> ApiKeyState:
         """Read the account and key counts before ``at`` and record this creation, atomically."""
+        self._attacher.settle(keys.account)
         ops = [Op("E", (self._event(event_id),))]
         ops += self._entity_ops("k", API_KEY_ENTITIES, API_KEY_LINKS, keys.entity, keys.account)
         ops.append(Op("K", (self._account(keys.account),)))
@@ -174,13 +179,24 @@ class RedisStateStore:
         return ApiKeyState(duplicate, record, int(n or 0), first_key_at, velocity, linked)
 
     def remember_decision(self, account: str, score: float, action: int) -> None:
-        """Attach the signup decision to the account, for its later API-key creations."""
-        op = Op("D", (self._account(account),), (repr(float(score)), str(int(action))))
-        self._exec.run(self._header(0.0), [op])
+        """Attach the signup decision to the account, for its later API-key creations.
+
+        Queued and written in batches (:mod:`service.state.attach`); this process's own key
+        creations always see it.
+        """
+        self._attacher.add(account, score, action)
 
     def close(self) -> None:
-        """Close the connections; the data stays in Redis until its TTLs run out."""
+        """Write queued attachments, close the connections; the data stays until its TTLs."""
+        self._attacher.close()
         self._exec.close()
+
+    def _attach(self, batch: Batch) -> None:
+        ops = [
+            Op("D", (self._account(account),), (repr(float(score)), str(int(action))))
+            for account, (score, action) in batch.items()
+        ]
+        self._exec.run(self._header(0.0), ops)
 
     # -- internals ----------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, select
 from service.api.gen.signupguard.v1 import scoring_pb2 as pb
 from service.api.gen.signupguard.v1 import scoring_pb2_grpc as pb_grpc
 from service.events import event_to_dict
+from service.state.attach import LINGER_S as ATTACH_LINGER_S
 from service.store.schema import decisions
 from tests import samples
 from tests.api import processes
@@ -78,7 +79,8 @@ def test_two_replica_processes_on_one_redis_match_one_server(
     tmp_path: Path, artifact: Path, redis_url: str
 ) -> None:
     """A stream split between two server processes sharing Redis gives every event the same
-    features as one server process that saw the whole stream."""
+    features as one server process that saw the whole stream (key creations arriving more than
+    the attach linger after their account's signup answer, as real ones do)."""
     requests = _requests(400)
     shared = f"sgapi:{uuid.uuid4().hex}:"
     servers = {}
@@ -94,6 +96,8 @@ def test_two_replica_processes_on_one_redis_match_one_server(
     try:
         for i, request in enumerate(requests):
             _send(stubs["single"], request)
+            if isinstance(request, pb.ScoreApiKeyCreationRequest):
+                time.sleep(4 * ATTACH_LINGER_S)  # the other replica's attachment is written
             _send(stubs["a" if i % 2 else "b"], request)
     finally:
         for channel in channels.values():
