@@ -7,12 +7,12 @@ card data: the log carries keyed hashes.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from service.domain import Decision
@@ -112,7 +112,6 @@ class _LogState:
 
 
 _state = _LogState()
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True).encode
 
 
 def write_decisions_to(handler: logging.StreamHandler[Any] | None) -> None:
@@ -151,18 +150,19 @@ def log_decision(
     if sink is None:
         decision_logger.info(message, extra={"decision": body})
         return
-    line = _encode(
+    line = orjson.dumps(
         {
             "ts": utc_timestamp(time.time()),
             "level": "INFO",
             "logger": decision_logger.name,
             "msg": message,
             "decision": body,
-        }
-    )
+        },
+        option=orjson.OPT_APPEND_NEWLINE,
+    ).decode()
     sink.acquire()
     try:
-        sink.stream.write(line + "\n")
+        sink.stream.write(line)
         sink.stream.flush()
     except (OSError, ValueError):  # stderr closed or gone: never fail a decision over its log
         pass

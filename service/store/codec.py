@@ -2,8 +2,9 @@
 
 The journal line is on the request path, so it is cheap to make: one compact JSON object with
 the feature vector as base64 of little-endian float64 (NaN kept as is). Printing ~90 floats as
-decimal text costs ~25 µs; packing them costs ~1 µs. The row (JSON text columns, NaN as null)
-is built from the line by the writer thread, off the request path.
+decimal text costs ~25 µs with the standard library; packing them costs ~1 µs. The row (JSON
+text columns, NaN as null) is built from the line by the writer thread. JSON goes through
+orjson: the line in ~0.3 µs instead of ~4.5, the row's 90 floats in ~3 µs instead of ~27.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from service.domain import Action, Decision, EventType, Reason
 
@@ -70,12 +73,15 @@ def encode(record: DecisionRecord) -> bytes:
         body["sv"] = record.shadow.model_version
         body["ss"] = record.shadow.score
         body["sa"] = int(record.shadow.action)
-    return (_encode(body) + "\n").encode("ascii")  # ensure_ascii: escapes make it pure ASCII
+    try:
+        return orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE)  # strings' newlines escaped
+    except orjson.JSONEncodeError:  # a lone surrogate in an id (not from gRPC): escape it
+        return (_encode(body) + "\n").encode("ascii")
 
 
 def row(line: bytes) -> dict[str, Any]:
     """The ``decisions`` row of a journal line; ValueError (or KeyError) if it is not one."""
-    obj = json.loads(line)
+    obj = orjson.loads(line)
     if not isinstance(obj, dict) or obj.get("v") != FORMAT:
         raise ValueError("not a decision journal line of format 1")
     packed = array("d")
@@ -94,10 +100,10 @@ def row(line: bytes) -> dict[str, Any]:
         "model_version": str(obj["model_version"]),
         "spec_hash": str(obj["spec_hash"]),
         "degraded": bool(obj["degraded"]),
-        "reasons": json.dumps(
+        "reasons": orjson.dumps(
             [{"code": c, "message": m, "weight": w} for c, m, w in obj["reasons"]]
-        ),
-        "features": json.dumps([None if math.isnan(v) else v for v in packed]),
+        ).decode(),
+        "features": orjson.dumps([None if math.isnan(v) else v for v in packed]).decode(),
         "case_id": str(obj["case_id"]),
         "shadow_model_version": obj.get("sv"),
         "shadow_score": obj.get("ss"),

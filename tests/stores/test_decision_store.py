@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import statistics
 import threading
 import time
@@ -70,7 +71,7 @@ def test_decision_round_trip(store: SqlDecisionStore) -> None:
     assert store.get_decision("nope") is None
     with store.engine.connect() as conn:
         row = conn.execute(select(decisions.c.features, decisions.c.spec_hash)).one()
-    assert (row.features, row.spec_hash) == ("[1.0, null, 3.5]", "abc")
+    assert (json.loads(row.features), row.spec_hash) == ([1.0, None, 3.5], "abc")
 
 
 def test_pending_decisions_are_visible_before_commit(store: SqlDecisionStore) -> None:
