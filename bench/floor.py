@@ -3,10 +3,11 @@
     python -m bench.floor --port 50099 --workers 8 [--reuse-port]
 
 Same grpcio sync server, thread pool size, options (:func:`service.api.server.server_options`)
-and concurrency limit as :func:`service.api.server.start_server`, the same generated registration (so requests are
-deserialized into the real message types) plus health and reflection; every scoring method
-returns a default response. Whatever a scoring request costs above this is the service's own
-work. Prints ``ready <port>`` once SERVING and stops on SIGTERM or SIGINT.
+and concurrency limit as :func:`service.api.server.start_server`, the same generated
+registration (so requests are deserialized into the real message types) plus health and
+reflection; every scoring method returns a default response. Whatever a scoring request costs
+above this is the service's own work. Prints ``ready <port>`` once SERVING and stops on SIGTERM
+or SIGINT.
 """
 
 from __future__ import annotations
