@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from service.signals.locale import zoneinfo_dir
 from service.signals.types import CountryAgreement
 
@@ -39,6 +41,9 @@ def _member(country: str | None, countries: frozenset[str]) -> bool | None:
     return None if country is None or not countries else country in countries
 
 
+_AGREEMENT_CACHE_SIZE = 4096  # distinct combinations remembered; real traffic repeats a few
+
+
 def country_agreement(
     *,
     phone: str | None,
@@ -52,8 +57,21 @@ def country_agreement(
 
     A timezone or language names a *set* of countries, so it agrees when the other country is in
     the set. ``distinct_countries`` counts phone, IP, card and billing countries, plus the
-    timezone's country when it names exactly one.
+    timezone's country when it names exactly one. A pure function of a few country codes, so
+    results are cached (the same immutable object is returned for the same countries).
     """
+    return _agreement(phone, ip, card, billing, timezone, language)
+
+
+@functools.lru_cache(maxsize=_AGREEMENT_CACHE_SIZE)
+def _agreement(
+    phone: str | None,
+    ip: str | None,
+    card: str | None,
+    billing: str | None,
+    timezone: frozenset[str],
+    language: frozenset[str],
+) -> CountryAgreement:
     named = {c for c in (phone, ip, card, billing) if c is not None}
     if len(timezone) == 1:
         named |= timezone

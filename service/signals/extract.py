@@ -1,8 +1,11 @@
-"""``SignalExtractor``: one event in, every signal out. Pure apart from a bounded UA cache."""
+"""``SignalExtractor``: one event in, every signal out. Pure apart from bounded caches (user
+agents, locales, and the domain and country caches of ``email`` and ``countries``)."""
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from service.domain import ApiKeyEvent, Device, SignupEvent
@@ -14,11 +17,33 @@ from service.signals.name import name_signals
 from service.signals.payment import payment_signals
 from service.signals.phone import phone_signals, prepare_phonenumbers
 from service.signals.refdata import RefData
-from service.signals.types import ApiKeySignals, DeviceSignals, SignupSignals
+from service.signals.types import ApiKeySignals, DeviceSignals, LocaleSignals, SignupSignals
 from service.signals.useragent import UserAgentAnalyzer
 
 MAX_DEVICE_ID_CHARS = 256
+_MAX_CACHED_LOCALE_CHARS = 512  # longer timezone + Accept-Language pairs are not cached
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def cached_locale_signals(
+    refdata: RefData, cache_size: int
+) -> Callable[[str | None, str | None], LocaleSignals]:
+    """``locale_signals`` over ``refdata``'s tables, for ``(timezone, accept_language)``, with
+    the last ``cache_size`` distinct pairs cached: browsers send a few thousand between them.
+    Absurdly long pairs are computed but not cached, so the cache stays small."""
+    zones, iso_countries = refdata.zones, refdata.iso_countries
+
+    def uncached(timezone: str | None, accept_language: str | None) -> LocaleSignals:
+        return locale_signals(timezone, accept_language, zones, iso_countries)
+
+    cached = functools.lru_cache(maxsize=cache_size)(uncached)
+
+    def signals(timezone: str | None, accept_language: str | None) -> LocaleSignals:
+        if len(timezone or "") + len(accept_language or "") > _MAX_CACHED_LOCALE_CHARS:
+            return uncached(timezone, accept_language)
+        return cached(timezone, accept_language)
+
+    return signals
 
 
 def device_id_signals(raw: str | None) -> tuple[str | None, bool | None]:
@@ -35,10 +60,13 @@ def device_id_signals(raw: str | None) -> tuple[str | None, bool | None]:
 class SignalExtractor:
     """Turns events into signals using one ``RefData``; safe to share between threads."""
 
-    __slots__ = ("_user_agents", "refdata")
+    __slots__ = ("_locales", "_user_agents", "refdata")
 
-    def __init__(self, refdata: RefData, ua_cache_size: int = 8192) -> None:
-        """Wrap loaded reference data; ``ua_cache_size`` user-agent results are cached.
+    def __init__(
+        self, refdata: RefData, ua_cache_size: int = 8192, locale_cache_size: int = 4096
+    ) -> None:
+        """Wrap loaded reference data; ``ua_cache_size`` user-agent results and
+        ``locale_cache_size`` locale results are cached.
 
         Also prepares phonenumbers (process-wide, see ``phone.prepare_phonenumbers``).
         """
@@ -47,6 +75,7 @@ class SignalExtractor:
         self._user_agents = UserAgentAnalyzer(
             refdata.ua_resolver, refdata.crawlers, cache_size=ua_cache_size
         )
+        self._locales = cached_locale_signals(refdata, locale_cache_size)
 
     @classmethod
     def from_directory(cls, path: Path | None = None) -> SignalExtractor:
@@ -62,9 +91,7 @@ class SignalExtractor:
             device_id_valid=device_id_valid,
             ip=ip_signals(device.ip, refdata),
             user_agent=self._user_agents.signals(device.user_agent),
-            locale=locale_signals(
-                device.timezone, device.accept_language, refdata.zones, refdata.iso_countries
-            ),
+            locale=self._locales(device.timezone, device.accept_language),
         )
 
     def signup(self, event: SignupEvent) -> SignupSignals:

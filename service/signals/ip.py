@@ -15,11 +15,16 @@ Classification rules (the lists can overlap, so the order matters):
 
 from __future__ import annotations
 
+import functools
+from typing import NamedTuple
+
 from service.signals import ipindex
 from service.signals.codes import CloudProvider
 from service.signals.iprange import format_ip_int, parse_ip_int
 from service.signals.refdata import RefData
 from service.signals.types import IpSignals
+
+_MASK_CACHE_SIZE = 1024  # distinct layer combinations; real lists produce a few dozen
 
 # Clouds that rent compute: an address of theirs is a server, so it counts as a datacenter.
 _COMPUTE_CLOUDS = frozenset(
@@ -80,6 +85,34 @@ def network_prefix(value: int, version: int) -> str:
     return f"{format_ip_int((value >> 80) << 80, 6)}/48"
 
 
+class _MaskFlags(NamedTuple):
+    """The classification a layer bitmask implies (see the module docstring)."""
+
+    is_private: bool
+    is_datacenter: bool
+    is_vpn: bool
+    is_tor: bool
+    is_relay: bool
+    cloud_provider: CloudProvider
+
+
+@functools.lru_cache(maxsize=_MASK_CACHE_SIZE)
+def _mask_flags(mask: int) -> _MaskFlags:
+    """Flags of an index bitmask: a pure function of a few bits, so cached."""
+    if mask & ipindex.NON_PUBLIC:
+        mask = ipindex.NON_PUBLIC  # nothing else is looked up for a non-public address
+    cloud = ipindex.cloud_from_mask(mask)
+    relay = cloud is CloudProvider.APPLE_RELAY
+    return _MaskFlags(
+        is_private=bool(mask & ipindex.NON_PUBLIC),
+        is_datacenter=not relay and (cloud in _COMPUTE_CLOUDS or bool(mask & ipindex.DATACENTER)),
+        is_vpn=not relay and (cloud is CloudProvider.PROTONVPN or bool(mask & ipindex.VPN)),
+        is_tor=bool(mask & ipindex.TOR),
+        is_relay=relay,
+        cloud_provider=cloud,
+    )
+
+
 def ip_signals(raw: str | None, refdata: RefData) -> IpSignals:
     """Everything the signal layer derives from the client IP; never raises."""
     if raw is None or not raw.strip():
@@ -89,23 +122,22 @@ def ip_signals(raw: str | None, refdata: RefData) -> IpSignals:
         return _INVALID
     version, value = parsed
     normalized = format_ip_int(value, version)
-    mask = refdata.ip_index.lookup(value, version)
-    if mask & ipindex.NON_PUBLIC:
-        mask = ipindex.NON_PUBLIC  # nothing else is looked up for a non-public address
-    cloud = ipindex.cloud_from_mask(mask)
-    relay = cloud is CloudProvider.APPLE_RELAY
-    private = bool(mask & ipindex.NON_PUBLIC)
+    flags = _mask_flags(refdata.ip_index.lookup(value, version))
+    if version == 4:  # network_prefix's answer, read off the dotted quad
+        prefix = f"{normalized.rpartition('.')[0]}.0/24"
+    else:
+        prefix = network_prefix(value, version)
     return IpSignals(
         present=True,
         valid=True,
         normalized=normalized,
         version=version,
-        prefix=network_prefix(value, version),
-        is_private=private,
-        is_datacenter=not relay and (cloud in _COMPUTE_CLOUDS or bool(mask & ipindex.DATACENTER)),
-        is_vpn=not relay and (cloud is CloudProvider.PROTONVPN or bool(mask & ipindex.VPN)),
-        is_tor=bool(mask & ipindex.TOR),
-        is_relay=relay,
-        cloud_provider=cloud,
-        country=None if private else refdata.geo.country(normalized),
+        prefix=prefix,
+        is_private=flags.is_private,
+        is_datacenter=flags.is_datacenter,
+        is_vpn=flags.is_vpn,
+        is_tor=flags.is_tor,
+        is_relay=flags.is_relay,
+        cloud_provider=flags.cloud_provider,
+        country=None if flags.is_private else refdata.geo.country_of(value, normalized),
     )

@@ -8,9 +8,49 @@ them into keyed hashes before anything is stored or logged.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 
+def _fast_init(cls: type[_T]) -> type[_T]:
+    """Give a frozen, slotted dataclass a quicker ``__init__`` with the same signature.
+
+    dataclass's own ``__init__`` for a frozen class sets each field with
+    ``object.__setattr__(self, "name", value)``: a name lookup per field, about 75 ns each, and
+    a signup builds ten of these objects (some 70 fields). Calling each slot's descriptor
+    directly halves that. Equality, hashing, ``repr``, pickling, ``dataclasses.replace`` and
+    the frozen ``__setattr__`` are dataclass's own and unchanged. Only fields without defaults
+    are supported; anything else is refused at import.
+    """
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    params = getattr(cls, "__dataclass_params__", None)
+    if params is None or not params.frozen or not hasattr(cls, "__slots__"):
+        raise TypeError(f"{cls.__name__}: _fast_init needs a frozen, slotted dataclass")
+    if hasattr(cls, "__post_init__") or any(
+        not f.init
+        or f.default is not dataclasses.MISSING
+        or f.default_factory is not dataclasses.MISSING
+        for f in fields
+    ):
+        raise TypeError(f"{cls.__name__}: _fast_init supports plain fields only")
+    names = [f.name for f in fields]
+    namespace: dict[str, Any] = {f"_set_{name}": getattr(cls, name).__set__ for name in names}
+    body = "".join(f"    _set_{name}(self, {name})\n" for name in names)
+    source = f"def __init__(self, {', '.join(names)}):\n{body}"  # built from field names only
+    exec(source, namespace)  # noqa: S102
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
+    init.__annotations__ = dict(cls.__init__.__annotations__)
+    init.__doc__ = cls.__init__.__doc__
+    setattr(cls, "__init__", init)  # noqa: B010  (mypy refuses assigning to a method)
+    return cls
+
+
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class EmailSignals:
     """Email address: syntax, provider, and the shape of its local part."""
@@ -33,6 +73,7 @@ class EmailSignals:
     name_similarity: float | None  # 0..1 similarity of full name to local part; None without both
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class PhoneSignals:
     """Phone number: validity, line type and region."""
@@ -45,6 +86,7 @@ class PhoneSignals:
     is_voip: bool
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class NameSignals:
     """Full name: simple shape markers."""
@@ -55,6 +97,7 @@ class NameSignals:
     length: int
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class IpSignals:
     """Client IP: version, prefix, reputation ranges and country."""
@@ -73,6 +116,7 @@ class IpSignals:
     country: str | None  # ISO alpha-2 from the bundled GeoIP country table
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class UserAgentSignals:
     """User agent: browser family, OS and automation markers."""
@@ -87,6 +131,7 @@ class UserAgentSignals:
     length: int
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class LocaleSignals:
     """Browser locale: timezone and Accept-Language, mapped to countries."""
@@ -98,6 +143,7 @@ class LocaleSignals:
     language_count: int
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class PaymentSignals:
     """Card: funding type, countries and BIN."""
@@ -113,6 +159,7 @@ class PaymentSignals:
     fingerprint: str | None
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class CountryAgreement:
     """Whether the countries implied by each signal agree (None when either side is unknown)."""
@@ -127,6 +174,7 @@ class CountryAgreement:
     distinct_countries: int  # how many distinct countries all known signals name
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class DeviceSignals:
     """Device fingerprint and network, shared by both event types."""
@@ -138,6 +186,7 @@ class DeviceSignals:
     locale: LocaleSignals
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class SignupSignals:
     """Everything the signal layer derived from one signup."""
@@ -151,6 +200,7 @@ class SignupSignals:
     form_fill_ms: int | None
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class ApiKeySignals:
     """Everything the signal layer derived from one API-key creation."""
