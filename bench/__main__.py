@@ -71,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     add("--scale", action="store_true", help="also replay --scale-signups signups (long)")
     add("--scale-only", action="store_true", help="only the scale replay")
     add("--scale-signups", type=int, default=1_000_000)
+    add("--scale-states", default="memory,redis", help="which scale replays: memory,redis")
     add(
         "--markdown",
         action=argparse.BooleanOptionalAction,
@@ -188,7 +189,8 @@ def _main(args: argparse.Namespace) -> int:
         _log(f"results: {results_path.relative_to(HERE.parent)}  ({results['runtime_s']:.0f} s)")
         print(report.console_table(results))
     if args.scale or args.scale_only:
-        scale_results = scale.run(args.scale_signups, opts.redis_url, _log)
+        states = tuple(s.strip() for s in args.scale_states.split(",") if s.strip())
+        scale_results = scale.run(args.scale_signups, opts.redis_url, _log, states)
         scale_path = _save(scale_results, "scale")
         _log(f"scale results: {scale_path.relative_to(HERE.parent)}")
     full = not opts.quick and set(opts.cases) == set(CASES)

@@ -1,8 +1,9 @@
 """Scale: replay 1M signups through the scoring core, in memory and in Redis; memory and cost.
 
 Method (stated in BENCHMARKS.md): the replay drives :class:`service.scoring.Scorer`, built by
-``service.app.build_components`` exactly as the server builds it (event clock, SQLite decision
-log in a temporary directory, no decision log lines), in one process without gRPC: 1M requests
+``service.app.build_components`` exactly as the server builds it, GC tuned as the server tunes it
+(``service.app.tune_gc``; event clock, SQLite decision log in a temporary directory, no decision
+log lines), in one process without gRPC: 1M requests
 through gRPC would take the same scoring CPU plus the transport, which the other cases measure.
 A second process simulates the events while the first scores them.
 
@@ -49,7 +50,7 @@ from bench.pool import DEFAULT_CONFIG
 from bench.redisinfo import RedisProbe
 from bench.redisserver import private_redis
 from bench.stats import summary
-from service.app import build_components
+from service.app import build_components, tune_gc
 from service.config import ClockMode, Settings
 from service.domain import SignupEvent
 from service.state import MemoryStateStore
@@ -142,6 +143,7 @@ def replay(state: str, signups: int, redis_url: str, log: Log) -> dict[str, Any]
                 database_url=f"sqlite:///{Path(tmp) / 'decisions.db'}",
             )
             components = build_components(settings)
+            tune_gc(settings.gc_gen0_threshold)  # as `signupguard serve` does once built
             try:
                 record.update(_score_all(components, signups, log, state))
                 record["redis_used_memory_delta_bytes"] = (
@@ -266,13 +268,15 @@ def _replay_child(state: str, signups: int, redis_url: str, conn: Connection) ->
         raise
 
 
-def run(signups: int, redis_url: str, log: Log) -> dict[str, Any]:
-    """Both replays, memory then Redis."""
+def run(
+    signups: int, redis_url: str, log: Log, states: tuple[str, ...] = ("memory", "redis")
+) -> dict[str, Any]:
+    """The replays of ``states``, in order (both by default: memory, then Redis)."""
     if signups < WARMUP + 2 * WINDOW:
         raise ValueError(f"need at least {WARMUP + 2 * WINDOW} signups for two windows")
     runs = []
     ctx = get_context("spawn")
-    for state in ("memory", "redis"):
+    for state in states:
         with private_redis(redis_url) if state == "redis" else contextlib.nullcontext("") as url:
             where = f" at {url}" if url else ""
             log(f"scale: replaying {signups:,} signups, {state} state{where}, fresh process")
@@ -297,10 +301,11 @@ def run(signups: int, redis_url: str, log: Log) -> dict[str, Any]:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "method": (
             f"In-process replay through `service.scoring.Scorer` (built by "
-            f"`service.app.build_components`, event clock, SQLite decision log, no decision "
-            f"log lines), no gRPC. Events: consecutive {CHUNK_DAYS}-day chunks of the shipped "
-            f"simulator config at {VOLUME:g}× the organic volume, fresh seed per chunk, signups "
-            f"only. Start = signups {WARMUP:,}–{WARMUP + WINDOW:,}; end = the last {WINDOW:,}. "
+            f"`service.app.build_components`, GC tuned as in `serve`, event clock, SQLite "
+            f"decision log, no decision log lines), no gRPC. Events: consecutive "
+            f"{CHUNK_DAYS}-day chunks of the shipped simulator config at {VOLUME:g}× the organic "
+            f"volume, fresh seed per chunk, signups only. Start = signups "
+            f"{WARMUP:,}–{WARMUP + WINDOW:,}; end = the last {WINDOW:,}. "
             "Redis: a private redis-server (no persistence) when one is installed, so "
             "`used_memory` growth is the replay's own."
         ),
