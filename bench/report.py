@@ -167,8 +167,7 @@ def _scale_section(scale: dict[str, Any] | None) -> str:
             f"{run['wall_s'] / 60:.0f} min",
         ])  # fmt: skip
     series = _scale_series(scale)
-    commit = scale.get("machine", {}).get("git_commit") or "unknown"
-    source = f"From `{scale.get('file', '')}` ({scale.get('date', '')}, code `{commit}`)."
+    source = "; ".join(f"{run['state']} from {run['source']}" for run in scale["runs"]) + "."
     table = _markdown_table(header, body)
     return f"{scale.get('method', '')}\n\n{source}\n\n{table}\n\nAlong the replay:\n\n{series}\n"
 
@@ -196,12 +195,21 @@ def _scale_series(scale: dict[str, Any]) -> str:
 
 
 def _latest_scale() -> dict[str, Any] | None:
-    files = sorted((HERE / "results").glob("scale-*.json"))
+    """The newest scale replay of each state (``--scale-states`` may run one alone)."""
+    files = sorted((HERE / "results").glob("scale-*.json"), reverse=True)
     if not files:
         return None
-    data: dict[str, Any] = json.loads(files[-1].read_text())
-    data["file"] = str(files[-1].relative_to(ROOT))
-    return data
+    newest: dict[str, Any] = json.loads(files[0].read_text())
+    runs: dict[str, dict[str, Any]] = {}
+    for path in files:
+        data = json.loads(path.read_text())
+        for run in data.get("runs", []):
+            if run["state"] not in runs:
+                commit = data.get("machine", {}).get("git_commit") or "unknown"
+                where = f"`{path.relative_to(ROOT)}` ({data.get('date', '')}, code `{commit}`)"
+                runs[run["state"]] = {**run, "source": where}
+    newest["runs"] = sorted(runs.values(), key=lambda r: r["state"] != "memory")
+    return newest
 
 
 def render(results: dict[str, Any], source: str) -> str:
