@@ -454,15 +454,15 @@ class MemoryStateStore:
             self._sweep()
 
     def _sweep(self) -> None:
+        # Deletes in place: a sweep usually drops a small part of what it scans, and rebuilding
+        # every table re-allocated all the survivors while holding the lock.
         horizon = self._latest - self._retention
-        for tables in (self._signup_counters, self._api_key_counters):
-            for i, counters in enumerate(tables):
-                tables[i] = {k: c for k, c in counters.items() if _counter_last(c) >= horizon}
-        for links in (self._signup_links, self._api_key_links):
-            for i, table in enumerate(links):
-                links[i] = {k: v for k, v in table.items() if _link_last(v) >= horizon}
-        self._accounts = {k: a for k, a in self._accounts.items() if a.last >= horizon}
-        self._events = {k: t for k, t in self._events.items() if t >= horizon}
+        for counters in (*self._signup_counters, *self._api_key_counters):
+            _drop(counters, [k for k, c in counters.items() if not _counter_last(c) >= horizon])
+        for links in (*self._signup_links, *self._api_key_links):
+            _drop(links, [k for k, v in links.items() if not _link_last(v) >= horizon])
+        _drop(self._accounts, [k for k, a in self._accounts.items() if not a.last >= horizon])
+        _drop(self._events, [k for k, t in self._events.items() if not t >= horizon])
 
     def size(self) -> dict[str, int]:
         """How many keys of each kind are held (for tests and metrics)."""
@@ -505,6 +505,12 @@ def _velocity(
 def _counter_last(entry: _Counter | float) -> float:
     """The latest time a counter counted (0.0 at least, as a fresh counter starts)."""
     return entry.last if isinstance(entry, _Counter) else max(0.0, entry)
+
+
+def _drop(table: dict[str, Any], keys: list[str]) -> None:
+    """Delete ``keys`` from ``table``."""
+    for key in keys:
+        del table[key]
 
 
 def _lookup(tables: list[_LinkTable], values: tuple[str | None, ...]) -> list[_Link | None]:
