@@ -229,12 +229,12 @@ class Predictor:
             logger.warning("LightGBM single-row fast path unavailable (%s); using predict()", exc)
             self._fast = None
 
-    def leaves(self, row: FloatArray) -> npt.NDArray[np.int64]:
-        """Leaf index reached in every tree by one row."""
+    def leaves(self, row: FloatArray) -> npt.NDArray[np.intp]:
+        """Leaf index reached in every tree by one row (a new array the caller may modify)."""
         if self._fast is not None:
-            return self._fast.leaves(row).astype(np.int64)
+            return self._fast.leaves(row).astype(np.intp)  # copies the thread's buffer
         out = self.booster.predict(row.reshape(1, -1), pred_leaf=True, num_threads=1)
-        return np.asarray(out[0], dtype=np.int64)
+        return np.array(out[0], dtype=np.intp)
 
     def calibrate(self, raw: float | FloatArray) -> Any:
         """Probability of fraud for raw log-odds score(s)."""
@@ -242,10 +242,7 @@ class Predictor:
 
     def predict(self, row: FloatArray) -> Prediction:
         """Score one row; its attributions are computed if asked for."""
-        if self._fast is not None:
-            rows = self._fast.leaves(row).astype(np.intp)
-        else:
-            rows = self.leaves(row).astype(np.intp)
+        rows = self.leaves(row)
         rows += self._offsets
         raw = float(self._leaf_values.take(rows).sum())
         return Prediction(raw, float(self.calibrate(raw)), self._table, rows)
