@@ -37,8 +37,8 @@ HADOLINT_STAMP := $(VENV)/.hadolint-$(HADOLINT_VERSION)
 ARGS ?=
 PYTEST_ARGS ?=
 
-# `make model` inputs and outputs.
-MODEL_CONFIG ?= training/configs/default.yaml
+# `make model` inputs and outputs: worlds drawn from the ranges file (training/world_pipeline.py).
+MODEL_RANGES ?= training/configs/worlds.yaml
 MODEL_SEED ?= 7
 MODEL_OUT ?= models/default
 MODEL_REPORT ?= reports/default
@@ -110,8 +110,8 @@ $(HADOLINT_STAMP): | $(INSTALLED)
 proto: venv ## regenerate service/api/gen from proto/
 	PYTHON=$(PY) scripts/gen_proto.sh
 
-model: venv ## train the default model into models/ with its report in reports/
-	$(PY) -m training.pipeline --config $(MODEL_CONFIG) --seed $(MODEL_SEED) \
+model: venv ## train on randomised worlds into models/, leave-worlds-out report in reports/
+	$(PY) -m training.world_pipeline --ranges $(MODEL_RANGES) --seed $(MODEL_SEED) \
 		--out $(MODEL_OUT) --report $(MODEL_REPORT)
 
 # `make bench`: real servers against an empty-handler floor in the same run; results go to

@@ -105,9 +105,24 @@ def _train(args: argparse.Namespace) -> int:
             args.from_export, args.out, args.report, seed=args.seed, trials=args.trials
         )
         return 0
+    from training.progress import Progress
+
+    if args.worlds:
+        from training.world_pipeline import WorldOptions, run_worlds
+
+        result = run_worlds(
+            args.worlds,
+            args.seed,
+            args.out,
+            args.report,
+            options=WorldOptions(trials=args.trials),
+            progress=Progress(),
+        )
+        print(f"model {result['model_version']} in {args.out}, report in {args.report}")
+        return 0
     from training.pipeline import PipelineOptions, run_pipeline
 
-    run_pipeline(
+    result = run_pipeline(
         config_path=args.config,
         seed=args.seed,
         out=args.out,
@@ -116,7 +131,9 @@ def _train(args: argparse.Namespace) -> int:
         options=PipelineOptions(
             train_seeds=args.train_seeds, trials=args.trials, holdout=args.holdout or None
         ),
+        progress=Progress(),
     )
+    print(f"model {result['model_version']} in {args.out}, report in {args.report}")
     return 0
 
 
@@ -241,6 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--config", type=Path, default=Path("training/configs/default.yaml"))
     train.add_argument("--seed", type=int, default=7)
     train.add_argument("--stream", type=Path, help="train on this stream instead of simulating")
+    train.add_argument(
+        "--worlds",
+        type=Path,
+        help="train on randomised worlds drawn from this ranges file (training/configs/worlds.yaml)"
+        " and judge on shifted worlds, as `make model` does",
+    )
     train.add_argument("--out", type=Path, default=Path("models/default"))
     train.add_argument("--report", type=Path, default=Path("reports/default"))
     train.add_argument(

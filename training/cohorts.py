@@ -7,7 +7,8 @@ in the decisions themselves, never in how they are counted.
 Account-level outcomes: an account *reaches a key* when its signup passed (ALLOW or CHALLENGE:
 challenges are solved cheaply at scale) and at least one of its key creations passed too. A
 campaign's accounts *through before the first block* are those whose signup passed before the
-campaign's first blocked signup (all that passed, if none was blocked).
+campaign's first blocked signup (all that passed, if none was blocked). An account is *held or
+blocked* when a person had to step in: its signup or any of its key creations got REVIEW or BLOCK.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from service.domain import Action, EventType
 from training.train import metrics
 
 PASSING = (Action.ALLOW, Action.CHALLENGE)
+HOLDING = (Action.REVIEW, Action.BLOCK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +53,24 @@ class AccountOutcome:
     signup_action: Action
     signup_score: float
     key_passed: bool
+    key_held: bool = False  # at least one key creation was sent to review or blocked
 
     @property
     def reached_key(self) -> bool:
         """Signup and at least one key creation passed."""
         return self.signup_action in PASSING and self.key_passed
 
+    @property
+    def held(self) -> bool:
+        """Held (review) or blocked at signup or at any key creation: a person was stopped."""
+        return self.signup_action in HOLDING or self.key_held
+
 
 def accounts(events: Iterable[DecidedEvent], since: float = float("-inf")) -> list[AccountOutcome]:
     """One outcome per account that signed up at or after ``since``, in signup order."""
     signups: dict[str, DecidedEvent] = {}
     key_passed: dict[str, bool] = defaultdict(bool)
+    key_held: dict[str, bool] = defaultdict(bool)
     for event in events:
         if event.occurred_at < since:
             continue
@@ -69,6 +78,8 @@ def accounts(events: Iterable[DecidedEvent], since: float = float("-inf")) -> li
             signups[event.account_id] = event
         elif event.action in PASSING:
             key_passed[event.account_id] = True
+        else:
+            key_held[event.account_id] = True
     return [
         AccountOutcome(
             s.account_id,
@@ -79,6 +90,7 @@ def accounts(events: Iterable[DecidedEvent], since: float = float("-inf")) -> li
             s.action,
             s.score,
             key_passed[s.account_id],
+            key_held[s.account_id],
         )
         for s in signups.values()
     ]
@@ -103,6 +115,7 @@ def _row(group: Sequence[AccountOutcome]) -> dict[str, Any]:
         "reviewed": _share(sum(a.signup_action is Action.REVIEW for a in group), n),
         "challenged": _share(sum(a.signup_action is Action.CHALLENGE for a in group), n),
         "reached_key": _share(sum(a.reached_key for a in group), n),
+        "held_or_blocked": _share(sum(a.held for a in group), n),
     }
     if group[0].label == "fraud":
         row["passed_before_first_block"] = _passed_before_first_block(group)
@@ -136,7 +149,7 @@ def overall(table: dict[str, dict[str, Any]]) -> dict[str, float]:
     for label in ("legitimate", "fraud"):
         rows = [r for r in table.values() if r["label"] == label]
         n = sum(r["accounts"] for r in rows)
-        for key in ("blocked", "challenged", "reviewed", "reached_key"):
+        for key in ("blocked", "challenged", "reviewed", "reached_key", "held_or_blocked"):
             out[f"{label}_{key}"] = _share(round(sum(r[key] * r["accounts"] for r in rows)), n)
         out[f"{label}_accounts"] = float(n)
     return out

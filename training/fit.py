@@ -11,7 +11,7 @@ production.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,7 +49,9 @@ class Fitted:
     searches: dict[EventType, SearchResult] = field(default_factory=dict)
 
     def held_out_since(self) -> float:
-        """The moment from which both event types are in their held-out tail."""
+        """The moment from which both event types are in their held-out tail (inf: none)."""
+        if not all(len(self.splits[t].test) for t in EventType):
+            return float("inf")
         return max(
             self.data.rows(t).times[int(self.splits[t].test[0])]
             for t in EventType
@@ -94,14 +96,17 @@ def _tuned(
     seed: int,
     trials: int,
     chosen: Mapping[EventType, TrainConfig] | None,
+    split: Split | None,
+    on_trial: Callable[[str], None] | None = None,
 ) -> tuple[TrainConfig, SearchResult | None]:
     if chosen is not None and event_type in chosen:
         return chosen[event_type], None
     if trials <= 0:
         return config, None
     rows = data.rows(event_type)
-    split = time_split(np.asarray(rows.times), config.valid_fraction, config.test_fraction)
-    result = search(event_type, rows.matrix(), rows.y(), split, config, seed, trials)
+    if split is None:
+        split = time_split(np.asarray(rows.times), config.valid_fraction, config.test_fraction)
+    result = search(event_type, rows.matrix(), rows.y(), split, config, seed, trials, on_trial)
     return result.best_config, result
 
 
@@ -111,29 +116,63 @@ def fit_models(
     seed: int,
     trials: int = 0,
     chosen: Mapping[EventType, TrainConfig] | None = None,
+    splits: Mapping[EventType, Split] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+    on_trial: Callable[[str], None] | None = None,
 ) -> Fitted:
-    """Train, calibrate and threshold both models on a time split of ``data``.
+    """Train, calibrate and threshold both models on a split of ``data`` (default: by time).
 
     With ``trials`` > 0, each model's hyper-parameters are first searched on its validation
-    period (:mod:`training.search`); the held-out tail is never looked at. ``chosen`` gives
+    rows (:mod:`training.search`); the held-out rows are never looked at. ``chosen`` gives
     per-event-type settings to use as they are (no search), such as another run's choice.
+    ``splits`` gives each event type's train/validation/held-out rows (say, whole simulated
+    worlds for validation); ``on_stage`` and ``on_trial`` hear about each stage as it starts and
+    each search trial as it ends (progress).
     """
+    stage = on_stage or (lambda _name: None)
+    given = dict(splits or {})
     searches: dict[EventType, SearchResult] = {}
-    signup_config, found = _tuned(EventType.SIGNUP, data, config, seed, trials, chosen)
+    stage("signup model")
+    signup_config, found = _tuned(
+        EventType.SIGNUP, data, config, seed, trials, chosen, given.get(EventType.SIGNUP), on_trial
+    )
     if found is not None:
         searches[EventType.SIGNUP] = found
     rows = data.signup
     signup, signup_split = train_event_type(
-        EventType.SIGNUP, rows.matrix(), rows.y(), np.asarray(rows.times), signup_config, seed
+        EventType.SIGNUP,
+        rows.matrix(),
+        rows.y(),
+        np.asarray(rows.times),
+        signup_config,
+        seed,
+        given.get(EventType.SIGNUP),
     )
+    stage("cross-fitted signup scores")
     scores, actions = crossfit_signup_decisions(data, signup, signup_split, signup_config, seed)
     with_scores = attach_signup_decisions(data, scores, actions)
-    key_config, found = _tuned(EventType.API_KEY, with_scores, config, seed, trials, chosen)
+    stage("api_key model")
+    key_config, found = _tuned(
+        EventType.API_KEY,
+        with_scores,
+        config,
+        seed,
+        trials,
+        chosen,
+        given.get(EventType.API_KEY),
+        on_trial,
+    )
     if found is not None:
         searches[EventType.API_KEY] = found
     keys = with_scores.api_key
     api_key, api_split = train_event_type(
-        EventType.API_KEY, keys.matrix(), keys.y(), np.asarray(keys.times), key_config, seed
+        EventType.API_KEY,
+        keys.matrix(),
+        keys.y(),
+        np.asarray(keys.times),
+        key_config,
+        seed,
+        given.get(EventType.API_KEY),
     )
     return Fitted(
         configs={EventType.SIGNUP: signup_config, EventType.API_KEY: key_config},

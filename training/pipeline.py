@@ -38,6 +38,7 @@ from training.dataset import Dataset, concat
 from training.export import export_artifact
 from training.fit import Fitted, config_summary, fit_models
 from training.guards import audit
+from training.progress import Progress
 from training.reasons_check import reason_agreement
 from training.streams import StreamSpec, executor, replay, scorer_evaluation
 from training.summary import write_report
@@ -120,9 +121,11 @@ def run_pipeline(
     stream: Path | None = None,
     train_config: TrainConfig | None = None,
     options: PipelineOptions | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Train both models, export the artifact to ``out`` and write the report to ``report``."""
     started = time.monotonic()
+    progress = progress or Progress(enabled=False)
     config = train_config or TrainConfig()
     options = options or PipelineOptions()
     specs = _training_specs(config_path, seed, stream, options)
@@ -134,10 +137,23 @@ def run_pipeline(
         training_jobs = [pool.submit(replay, s) for s in specs]
         fresh_job = pool.submit(replay, fresh_spec)
         holdout_jobs = [pool.submit(replay, s) for s in holdout_specs]
-        datasets = [job.result() for job in training_jobs]
+        with progress.stage("replay training streams", len(training_jobs)) as stage:
+            datasets = []
+            for spec, job in zip(specs, training_jobs, strict=True):
+                datasets.append(job.result())
+                stage.step(spec.describe())
         data = concat(datasets)
         logger.info("replayed %s: %d signups, %d keys", specs, len(data.signup), len(data.api_key))
-        fitted = fit_models(data, config, seed, options.trials)
+        with progress.stage("search and train", 2 * options.trials) as stage:
+            fitted = fit_models(
+                data,
+                config,
+                seed,
+                options.trials,
+                on_stage=lambda name: progress.say(f"train: {name}"),
+                on_trial=stage.step,
+            )
+        progress.say("evaluating: fresh seed, held-out tail, held-out archetype")
         logger.info("trained at %.0f s", time.monotonic() - started)
         meta = _meta(fitted, specs, seed, config)
         staging = Path(tempfile.mkdtemp(prefix="signupguard-model-"))

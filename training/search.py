@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,8 +56,11 @@ def search(
     base: TrainConfig,
     seed: int,
     trials: int,
+    on_trial: Callable[[str], None] | None = None,
 ) -> SearchResult:
-    """Search ``trials`` configurations around ``base``; returns them all and the best."""
+    """Search ``trials`` configurations around ``base``; returns them all and the best.
+
+    ``on_trial`` hears a one-line summary after each trial (progress)."""
     x_train, y_train = x[split.train], y[split.train]
     x_valid, y_valid = x[split.valid], y[split.valid]
     block_budget = base.fpr_budget["block"]
@@ -80,6 +84,8 @@ def search(
                 "valid_recall_at_fpr_1%": recall_at_fpr(y_valid, raw, 0.01),
             }
         )
+        if on_trial is not None:
+            on_trial(f"{event_type.value} trial {trial.number}: PR-AUC {value:.4f}")
         return value
 
     optuna.logging.set_verbosity(logging.WARNING)

@@ -25,25 +25,48 @@ from service.events import StreamRecord, read_stream
 from service.signals import SignalExtractor
 from training.dataset import Dataset, build_dataset
 from training.evaluate import evaluate
-from training.simulate import IpData, default_config, load_config, simulate
+from training.simulate import (
+    IpData,
+    SimConfig,
+    default_config,
+    draw_world,
+    load_config,
+    load_ranges,
+    simulate,
+)
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class WorldDraw:
+    """A world drawn from the ranges file's range set ``kind`` (``train`` or ``shifted``)."""
+
+    ranges: Path
+    kind: str
+    scale: float = 1.0
+    days: int | None = None
+
+
+@dataclass(frozen=True)
 class StreamSpec:
-    """A labelled stream: a stream file, or a simulator config (None: the default) and seed."""
+    """A labelled stream: a stream file, a simulator config (None: the default) and seed, or a
+    world drawn at random (by ``seed``) from a range set of a worlds file."""
 
     config: Path | None = None
     seed: int = 0
     file: Path | None = None
     drop: tuple[str, ...] = ()  # campaign archetypes (truth cohorts) left out
+    world: WorldDraw | None = None
 
     def describe(self) -> str:
         """Human-readable name, as used in reports."""
-        base = (
-            str(self.file) if self.file else f"{self.config or 'default config'} seed {self.seed}"
-        )
+        if self.file:
+            base = str(self.file)
+        elif self.world:
+            base = f"{self.world.kind} world {self.seed}"
+        else:
+            base = f"{self.config or 'default config'} seed {self.seed}"
         return base + (f" without {', '.join(self.drop)}" if self.drop else "")
 
 
@@ -62,11 +85,20 @@ def records(spec: StreamSpec) -> list[StreamRecord]:
     if spec.file is not None:
         out = list(read_stream(spec.file))
         return [r for r in out if r.truth is None or r.truth.cohort not in spec.drop]
-    config = load_config(spec.config) if spec.config else default_config()
+    if spec.world is not None:
+        config = world_config(spec.world, spec.seed)
+    else:
+        config = load_config(spec.config) if spec.config else default_config()
     if spec.drop:
         kept = tuple(c for c in config.campaigns if c.archetype not in spec.drop)
         config = dataclasses.replace(config, campaigns=kept)
     return list(simulate(config, spec.seed, _ip_data()))
+
+
+def world_config(draw: WorldDraw, seed: int) -> SimConfig:
+    """The simulator config of one drawn world (deterministic for the ranges file and seed)."""
+    ranges = load_ranges(draw.ranges)
+    return draw_world(ranges[draw.kind], seed, scale=draw.scale, days=draw.days)
 
 
 def replay(spec: StreamSpec) -> Dataset:

@@ -86,7 +86,7 @@ def _targets_markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _trials_markdown(search: dict[str, Any]) -> str:
+def trials_markdown(search: dict[str, Any]) -> str:
     lines = [
         "| trial | num_leaves | min_data_in_leaf | feature_fraction | lambda_l2 | balance | "
         "rounds | valid PR-AUC | recall @ block budget | recall @ 1 % FPR |",
@@ -108,7 +108,7 @@ def _trials_markdown(search: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _guards_markdown(guards: dict[str, Any]) -> list[str]:
+def guards_markdown(guards: dict[str, Any]) -> list[str]:
     out: list[str] = []
     for event_type, g in guards.items():
         out += [
@@ -257,11 +257,11 @@ def summary_markdown(result: dict[str, Any]) -> str:
         "",
     ]
     for event_type, search in result["searches"].items():
-        lines += [f"**{event_type}**", "", _trials_markdown(search), ""]
+        lines += [f"**{event_type}**", "", trials_markdown(search), ""]
     lines += [
         "## Simulator-quirk guards (training rows)",
         "",
-        *_guards_markdown(result["guards"]),
+        *guards_markdown(result["guards"]),
         "## Reasons: path attributions vs exact TreeSHAP (top-scoring held-out rows)",
         "",
         "| event type | rows | top-1 feature | top-3 features | top-1 code | top-3 codes |",
