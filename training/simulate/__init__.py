@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from service.events import StreamRecord
-from training.simulate.campaigns import campaigns
 from training.simulate.config import (
     ARCHETYPES,
     CampaignConfig,
@@ -37,6 +36,7 @@ from training.simulate.config import (
     default_config,
     load_config,
 )
+from training.simulate.fraud import campaigns
 from training.simulate.hardneg import GENERATORS, HARD_NEGATIVES
 from training.simulate.legit import ORGANIC, organic
 from training.simulate.network import IpData
