@@ -180,7 +180,7 @@ def fraud_email(
     return shout_case(rng, email) if rng.random() < 0.01 else email
 
 
-_WORDS = tuple(sorted({*HANDLE_WORDS, *(w.lower() for w in (*COMPANY_WORDS, *PLACE_WORDS))}))
+WORDS = tuple(sorted({*HANDLE_WORDS, *(w.lower() for w in (*COMPANY_WORDS, *PLACE_WORDS))}))
 
 
 def word_local(rng: random.Random) -> str:
@@ -189,7 +189,7 @@ def word_local(rng: random.Random) -> str:
     Generated addresses that look like a person's handle rather than a template: no name, no
     fixed-width counter.
     """
-    words = [rng.choice(_WORDS) for _ in range(2 if rng.random() < 0.8 else 3)]
+    words = [rng.choice(WORDS) for _ in range(2 if rng.random() < 0.8 else 3)]
     local = rng.choice(("", ".", "_", "")).join(words)
     roll = rng.random()
     if roll < 0.35:
