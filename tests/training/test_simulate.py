@@ -383,6 +383,26 @@ def test_adaptive_moves_to_vpn_exits_and_word_mail_after_the_switch(
     assert not [e for e in early if e.device.ip and _listed(e.device.ip, vpn)]
 
 
+def test_aged_marketplace_activates_old_accounts_through_a_few_exits(
+    small: SimConfig, stream: list[StreamRecord]
+) -> None:
+    """aged_marketplace keys come days after each signup, from few exits and browser profiles."""
+    market = next(c for c in small.campaigns if c.archetype == "aged_marketplace")
+    events = _campaign_events(stream, "aged_marketplace")
+    signed_up = {
+        r.event.account_id: r.event.occurred_at or 0.0
+        for r in events
+        if isinstance(r.event, SignupEvent)
+    }
+    keys = [r.event for r in events if isinstance(r.event, ApiKeyEvent)]
+    assert len(keys) >= 10
+    ages = [(k.occurred_at or 0.0) - signed_up[k.account_id] for k in keys]
+    assert min(ages) >= market.key_delay_days * 86_400
+    assert len({k.device.ip for k in keys}) <= 8
+    assert len({k.device.device_id for k in keys}) <= 3
+    assert len({k.account_id for k in keys}) >= 10
+
+
 def test_flash_crowd_rushes_in_on_one_browser_and_makes_keys_at_once(
     stream: list[StreamRecord],
 ) -> None:

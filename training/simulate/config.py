@@ -24,6 +24,7 @@ ARCHETYPES = (
     "sleeper_aging",
     "dormant_key_farm",
     "sim_farm",
+    "aged_marketplace",
 )
 # Free-mail and domain recipes a campaign may mix (``email_styles``); see tactics.fraud_email.
 EMAIL_STYLES = ("disposable", "templated", "catchall", "dots", "natural", "words")

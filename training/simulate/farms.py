@@ -12,6 +12,11 @@ sim_farm                 a SIM bank in one country: real phones (a rack of ``dev
                          handsets with current mobile browsers), sequential numbers from one
                          block (``phone_pool``), carrier NAT addresses (``prefix_pool`` /24s),
                          human workers' form times, a key within minutes from the same handset
+aged_marketplace         accounts bought aged: made by several sellers, each with its own mail
+                         habits, looking like people and making no key; each is activated by
+                         the buyer ``key_delay_days`` or more after its signup, a few a day,
+                         through a handful (``ip_pool``) of residential proxies or VPN exits
+                         and a few (``device_pool``) anti-detect browser profiles
 =======================  =====================================================================
 
 Both draw only from the campaign's own generator, like every other archetype.
@@ -150,3 +155,51 @@ def sim_farm(op: Operation) -> None:
             op.records.append(
                 world.api_key(rng, record.event.account_id, at, device, op.truth, name)
             )
+
+
+def aged_marketplace(op: Operation) -> None:
+    """Aged accounts from several sellers, activated slowly through one buyer's few exits."""
+    s, cfg, rng, world = op.cfg.sophistication, op.cfg, op.rng, op.world
+    sellers: list[Mix] = [
+        op.styles(
+            (
+                ("natural", rng.uniform(0.2, 1.0)),
+                ("words", rng.uniform(0.0, 0.8)),
+                ("templated", rng.uniform(0.0, 0.5)),
+            )
+        )
+        for _ in range(rng.randint(3, 8))
+    ]
+    accounts: list[tuple[str, int, Draft]] = []
+    for ms in op.uniform_times(cfg.size, op.start, op.end):
+        if not world.within(ms):
+            continue
+        country = COUNTRIES[weighted(rng, op.targets)]
+        draft, person = person_draft(world, rng, country, ms)
+        email = fraud_email(world, rng, op.plan, person, country, rng.choice(sellers))
+        draft = replace(draft, email=email, payment=None if rng.random() < 0.8 else draft.payment)
+        record = world.signup(rng, draft, ms, op.truth)
+        op.records.append(record)
+        accounts.append((record.event.account_id, ms, draft))
+    buyer = COUNTRIES[weighted(rng, op.targets)]
+    vpn = rng.random() < 0.5
+    exits = [
+        world.net.vpn(rng) if vpn else world.net.residential(rng, buyer.code)
+        for _ in range(cfg.ip_pool or rng.randint(3, 8))
+    ]
+    profiles = [
+        (person_agent(rng, buyer, op.end, mobile=False), device_id(rng))
+        for _ in range(cfg.device_pool or rng.randint(1, 3))
+    ]
+    aged = int(cfg.key_delay_days * DAY_MS)
+    for account_id, signed_up, draft in accounts:
+        at = signed_up + aged + int(rng.expovariate(1.0) * DAY_MS)
+        agent, device = rng.choice(profiles)
+        ip = rng.choice(exits)
+        for index in range(cfg.keys_per_account or rng.choice((1, 1, 2))):
+            at += rng.randint(20_000, 240_000) if index else 0
+            if not world.within(at):
+                break
+            moved = replace(draft.device(), ip=ip, user_agent=agent.user_agent, device_id=device)
+            name = key_name(rng) if rng.random() < s else fraud_key_name(rng, s, index)
+            op.records.append(world.api_key(rng, account_id, at, moved, op.truth, name))

@@ -2,8 +2,8 @@
 
 The archetypes live in :mod:`training.simulate.campaigns` (bursts, proxy farms, slow
 distillation, adaptive, sleepers) and :mod:`training.simulate.farms` (dormant key farms, SIM
-farms). Each campaign draws from its own generator, seeded by its id, so a campaign can be held
-out without changing anything else in the stream.
+farms, aged-account resale). Each campaign draws from its own generator, seeded by its id, so
+a campaign can be held out without changing anything else in the stream.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from training.simulate.campaigns import (
     slow_distillation,
 )
 from training.simulate.config import ARCHETYPES, CampaignConfig
-from training.simulate.farms import dormant_key_farm, sim_farm
+from training.simulate.farms import aged_marketplace, dormant_key_farm, sim_farm
 from training.simulate.world import World
 
 ARCHETYPE_RUNNERS: Final[Mapping[str, Callable[[Operation], None]]] = {
@@ -32,6 +32,7 @@ ARCHETYPE_RUNNERS: Final[Mapping[str, Callable[[Operation], None]]] = {
     "sleeper_aging": sleeper_aging,
     "dormant_key_farm": dormant_key_farm,
     "sim_farm": sim_farm,
+    "aged_marketplace": aged_marketplace,
 }
 assert set(ARCHETYPE_RUNNERS) == set(ARCHETYPES), "every configured archetype needs a runner"
 

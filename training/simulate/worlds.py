@@ -52,8 +52,11 @@ ARCHETYPE_FAMILIES: Final[Mapping[str, tuple[str, ...]]] = {
     "proxy": ("residential_proxy_farm", "slow_distillation"),
     "dormant": ("sleeper_aging", "dormant_key_farm"),
     "device": ("sim_farm",),
+    "resale": ("aged_marketplace",),
 }
-# Hard-negative fields that count people; they scale with ``scale`` and ``days / 28``.
+# Hard-negative fields that count people scale with ``scale * days / 28``; counts of events
+# (hackathons, launches) with ``days / 28`` only, since an event's size does not shrink with
+# the population (flash crowds' sizes follow ``scale``).
 _SCALED_COHORTS = frozenset(
     (
         "families",
@@ -65,11 +68,15 @@ _SCALED_COHORTS = frozenset(
         "corporate_egress_users",
         "campus_users",
         "hotel_guests",
-        "hackathons",
-        "flash_crowds",
     )
 )
-_DORMANT = frozenset(("sleeper_aging", "dormant_key_farm"))
+_SCALED_EVENTS = frozenset(("hackathons", "flash_crowds"))
+_DORMANT = frozenset(("sleeper_aging", "dormant_key_farm", "aged_marketplace"))
+# Markets a focused campaign aims at (one or two of them), by how often they are targeted.
+_FOCUS_MARKETS = (
+    ("US", 30), ("GB", 8), ("DE", 7), ("IN", 7), ("BR", 6), ("FR", 5), ("JP", 5), ("CA", 5),
+    ("KR", 4), ("AU", 4), ("ES", 3), ("IT", 3), ("NL", 3), ("MX", 3), ("ID", 3), ("PL", 2),
+)  # fmt: skip
 _REFERENCE_DAYS = 28
 _NOT_DRAWN_LEGIT = frozenset(("weekly_cycle", "daily_cycle", "countries"))
 _NOT_DRAWN_CAMPAIGN = frozenset(
@@ -130,12 +137,14 @@ class WorldRanges:
     hard_negatives: Mapping[str, Range]
     campaigns: Range
     archetypes: Mapping[str, ArchetypeRanges]
+    focus_share: Range = Range(0.0, 0.0)
 
     def priors(self) -> dict[str, Range]:
         """Every range by a dotted name: ``legit.x``, ``hard_negatives.x``, ``<archetype>.x``."""
         out = {f"legit.{k}": v for k, v in self.legit.items()}
         out |= {f"hard_negatives.{k}": v for k, v in self.hard_negatives.items()}
         out["campaigns.count"] = self.campaigns
+        out["campaigns.focus_share"] = self.focus_share
         for name, arch in self.archetypes.items():
             out[f"{name}.weight"] = Range(arch.weight, arch.weight)
             out |= {f"{name}.{k}": v for k, v in arch.settings.items()}
@@ -248,7 +257,7 @@ def _world_ranges(name: str, data: Mapping[str, Any]) -> WorldRanges:
     campaigns = data.get("campaigns") or {}
     if not isinstance(campaigns, Mapping):
         raise ConfigError(f"{name}.campaigns: expected a mapping")
-    extra = sorted(set(campaigns) - {"count", "archetypes"})
+    extra = sorted(set(campaigns) - {"count", "focus_share", "archetypes"})
     if extra:
         raise ConfigError(f"{name}.campaigns: unknown key(s) {', '.join(extra)}")
     count = _range(campaigns.get("count", 0), f"{name}.campaigns.count")
@@ -257,6 +266,7 @@ def _world_ranges(name: str, data: Mapping[str, Any]) -> WorldRanges:
         legit=_ranges(data.get("legit"), _LEGIT_KEYS, f"{name}.legit"),
         hard_negatives=_ranges(data.get("hard_negatives"), _HARD_KEYS, f"{name}.hard_negatives"),
         campaigns=count,
+        focus_share=_range(campaigns.get("focus_share", 0.0), f"{name}.campaigns.focus_share"),
         archetypes=_archetypes(campaigns.get("archetypes") or {}, f"{name}.campaigns.archetypes"),
     )
 
@@ -309,9 +319,19 @@ def _draw_section(
 
 
 def _campaign(
-    rng: random.Random, archetype: str, arch: ArchetypeRanges, index: int, days: int, scale: float
+    rng: random.Random,
+    archetype: str,
+    arch: ArchetypeRanges,
+    index: int,
+    days: int,
+    scale: float,
+    focus: float,
 ) -> dict[str, Any]:
     body = _draw_section(rng, arch.settings, _INTS["campaign"])
+    if rng.random() < focus:
+        markets = rng.sample([m for m, _ in _FOCUS_MARKETS], k=8)
+        picked = rng.choices(markets, weights=[dict(_FOCUS_MARKETS)[m] for m in markets], k=2)
+        body["target_countries"] = {m: rng.uniform(1.0, 3.0) for m in dict.fromkeys(picked)}
     body["size"] = max(5, round(body["size"] * scale))
     hours = body.get("duration_hours", 24.0 * body.get("duration_days", 1.0))
     tail = hours / 24.0
@@ -369,12 +389,15 @@ def draw_world(
     )
     for key in _SCALED_COHORTS & set(hard):
         hard[key] = round(hard[key] * factor)
+    for key in _SCALED_EVENTS & set(hard):
+        hard[key] = round(hard[key] * days / _REFERENCE_DAYS)
     crowd = _default(HardNegativeConfig, "flash_crowd_size")
     hard["flash_crowd_size"] = [max(1, round(crowd[0] * scale)), max(1, round(crowd[1] * scale))]
 
     campaigns: list[dict[str, Any]] = []
     count_rng = random.Random(f"world:{ranges.name}:{seed}:campaigns")
     count = round(ranges.campaigns.draw(count_rng) * days / _REFERENCE_DAYS) if pool else 0
+    focus = ranges.focus_share.draw(count_rng)
     if pool and ranges.campaigns.high > 0:
         count = max(1, count)
     for index in range(count):
@@ -383,7 +406,7 @@ def draw_world(
         )
         archetype = crng.choices([a for a, _ in pool], weights=[r.weight for _, r in pool])[0]
         campaigns.append(
-            _campaign(crng, archetype, ranges.archetypes[archetype], index, days, scale)
+            _campaign(crng, archetype, ranges.archetypes[archetype], index, days, scale, focus)
         )
     return config_from_mapping(
         {
