@@ -18,6 +18,7 @@ from service.hashing import Hasher
 from service.policy import RuleInputs
 from service.profiling import NO_CLOCK, Clock
 from service.signals import SignalExtractor
+from service.signals.template import identity_template, phone_block
 from service.state import ApiKeyKeys, SignupKeys, StateStore
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,10 @@ class Featurizer:
             email=email_hash,
             email_domain=h("email_domain", email.domain),
             email_shape=h("email_shape", shape),
+            user_agent=h("user_agent", _user_agent(event.device.user_agent)),
+            identity=h("identity", _template(event, email.valid)),
+            phone_block=h("phone_block", phone_block(sig.phone.e164)),
+            card_bin=h("card_bin", _card_bin(event, sig.payment.bin_valid)),
         )
         clock.mark("signals")
         try:
@@ -102,6 +107,7 @@ class Featurizer:
             ip=ip_hash,
             ip_prefix=self._hash("ip_prefix", sig.device.ip.prefix),
             device=self._hash("device", sig.device.device_id),
+            user_agent=self._hash("user_agent", _user_agent(event.device.user_agent)),
         )
         clock.mark("signals")
         try:
@@ -127,3 +133,25 @@ class Featurizer:
             self._state.remember_decision(account_id, score, action)
         except StateUnavailable as exc:
             logger.warning("could not attach the signup decision to the account: %s", exc)
+
+
+def _user_agent(raw: str | None) -> str | None:
+    """The exact user-agent string, without surrounding blanks; None when absent or blank."""
+    if raw is None:
+        return None
+    return raw.strip() or None
+
+
+def _template(event: SignupEvent, email_valid: bool) -> str | None:
+    """The identity template of a signup with a valid email (the local part as typed)."""
+    email = event.identity.email
+    if not email_valid or email is None:
+        return None
+    return identity_template(email.strip().rpartition("@")[0], event.identity.full_name)
+
+
+def _card_bin(event: SignupEvent, bin_valid: bool | None) -> str | None:
+    """The card's 6-digit issuer number (an 8-digit BIN's first six), when the BIN is valid."""
+    if not bin_valid or event.payment is None or event.payment.card_bin is None:
+        return None
+    return event.payment.card_bin.strip()[:6]

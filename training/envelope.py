@@ -4,8 +4,9 @@ A supervised model extrapolates flat beyond the values it was trained on: a camp
 never saw (a sleeper campaign minting keys for seventy accounts from one device) scores like the
 nearest thing it did see. The envelope is the largest value each non-IP velocity or linkage
 feature took on legitimate training rows; an event beyond it is, by construction, unlike any
-legitimate user seen. Addresses and popular email domains are left out: carrier and campus NAT
-and big providers make their counts legitimately unbounded.
+legitimate user seen. Addresses, popular email domains and the other popular cells (exact user
+agent, card BIN, identity template) are left out: carrier and campus NAT, big providers, banks,
+browsers and common name-based addresses make their counts legitimately unbounded.
 
 Training stores the envelope in the manifest (``training.envelope``); the server applies it as
 a policy rule (``service.policy.envelope``: beyond the envelope, at least REVIEW), and
@@ -26,7 +27,7 @@ from training.cohorts import DecidedEvent
 from training.dataset import Dataset
 from training.train import Split
 
-_EXCLUDED = ("_ip", "email_domain", "email_shape")
+_EXCLUDED = ("_ip", "email_domain", "email_shape", "user_agent", "card_bin", "identity")
 
 
 def guarded_features(event_type: EventType) -> list[str]:

@@ -2,7 +2,8 @@
 
 No I/O, no gRPC, no LightGBM. The server and the training dataset builder call these same two
 functions; ``state is None`` means the state store could not answer, and every velocity and
-linkage feature is then missing (NaN) rather than a misleading zero.
+linkage feature is then missing (NaN) rather than a misleading zero, and so is every burst
+ratio derived from them (:func:`burst`, computed here from the window counts: no extra state).
 """
 
 from __future__ import annotations
@@ -13,9 +14,16 @@ import numpy as np
 import numpy.typing as npt
 
 from service.domain import EventType
-from service.features.spec import names
+from service.features.spec import API_KEY_BURSTS, SIGNUP_BURSTS, names
 from service.signals.types import ApiKeySignals, DeviceSignals, SignupSignals
-from service.state.base import ApiKeyKeys, ApiKeyState, SignupState
+from service.state.base import (
+    API_KEY_ENTITIES,
+    SIGNUP_ENTITIES,
+    ApiKeyKeys,
+    ApiKeyState,
+    SignupState,
+)
+from service.state.windows import WINDOW_NAMES, WINDOWS
 
 NAN = math.nan
 Vector = npt.NDArray[np.float64]
@@ -24,6 +32,19 @@ _SIGNUP_NAMES = names(EventType.SIGNUP)
 _API_KEY_NAMES = names(EventType.API_KEY)
 _SIGNUP_VELOCITY = [n for n in _SIGNUP_NAMES if n.startswith(("vel_", "linked_"))]
 _API_KEY_VELOCITY = [n for n in _API_KEY_NAMES if n.startswith(("vel_key_", "linked_key_"))]
+_W = len(WINDOWS)
+_H1, _D7 = WINDOW_NAMES.index("1h"), WINDOW_NAMES.index("7d")
+_BASELINE_HOURS = WINDOWS[_D7] // WINDOWS[_H1] - 1  # the week's hours before the last one
+# Where each burst cell's 1-hour and 7-day counts sit in a state's velocity tuple.
+_SIGNUP_BURST_AT = [
+    (f"burst_{e}", SIGNUP_ENTITIES.index(e) * _W + _H1, SIGNUP_ENTITIES.index(e) * _W + _D7)
+    for e in SIGNUP_BURSTS
+]
+_API_KEY_BURST_AT = [
+    (f"burst_key_{e}", API_KEY_ENTITIES.index(e) * _W + _H1, API_KEY_ENTITIES.index(e) * _W + _D7)
+    for e in API_KEY_BURSTS
+]
+_DOMAIN_AT = SIGNUP_ENTITIES.index("email_domain") * _W
 
 
 def _flag(value: bool | None) -> float:
@@ -59,7 +80,6 @@ def _device(d: DeviceSignals, out: dict[str, float]) -> None:
     out["ua_is_bot"] = _given(ua.present, _flag(ua.is_bot))
     out["ua_is_headless"] = _given(ua.present, _flag(ua.is_headless))
     out["ua_is_emulator"] = _given(ua.present, _flag(ua.is_emulator))
-    out["ua_length"] = _given(ua.present, float(ua.length))
     out["device_id_present"] = _flag(d.device_id is not None)
     out["device_id_valid"] = _flag(d.device_id_valid)
     out["tz_present"] = _flag(loc.timezone_valid is not None)
@@ -82,6 +102,37 @@ def _velocity(
         values = (*values, state.group)
     for name, value in zip(names_, values, strict=True):
         out[name] = _num(value)
+
+
+def burst(hour: int | None, week: int | None) -> float:
+    """The last hour's count against the week's hourly rate before it, both smoothed by one."""
+    if hour is None or week is None:
+        return NAN
+    return (hour + 1) / (max(0, week - hour) / _BASELINE_HOURS + 1)
+
+
+def _bursts(
+    cells: list[tuple[str, int, int]],
+    state: SignupState | ApiKeyState | None,
+    out: dict[str, float],
+) -> None:
+    if state is None:
+        for name, _, _ in cells:
+            out[name] = NAN
+        return
+    v = state.velocity
+    for name, hour, week in cells:
+        out[name] = burst(v[hour], v[week])
+
+
+def _recent_share(state: SignupState | None) -> float:
+    """Share of the email domain's signups over 7 days that came in the last hour."""
+    if state is None:
+        return NAN
+    hour, week = state.velocity[_DOMAIN_AT + _H1], state.velocity[_DOMAIN_AT + _D7]
+    if hour is None or not week:
+        return NAN
+    return min(1.0, hour / week)
 
 
 def _vector(order: tuple[str, ...], out: dict[str, float]) -> Vector:
@@ -132,6 +183,8 @@ def extract_signup(signals: SignupSignals, state: SignupState | None) -> Vector:
     out["form_fill_ms"] = _num(signals.form_fill_ms)
     _device(signals.device, out)
     _velocity(_SIGNUP_VELOCITY, state, out)
+    _bursts(_SIGNUP_BURST_AT, state, out)
+    out["email_domain_recent_share"] = _recent_share(state)
     return _vector(_SIGNUP_NAMES, out)
 
 
@@ -168,6 +221,7 @@ def extract_api_key(
     out["key_name_length"] = _num(signals.key_name_length)
     _device(signals.device, out)
     _velocity(_API_KEY_VELOCITY, state, out)
+    _bursts(_API_KEY_BURST_AT, state, out)
     return _vector(_API_KEY_NAMES, out)
 
 

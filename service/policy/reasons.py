@@ -9,6 +9,7 @@ all IP windows. Codes are part of the API: never rename one; add new ones.
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from dataclasses import dataclass
 from typing import Protocol
@@ -17,7 +18,14 @@ import numpy as np
 import numpy.typing as npt
 
 from service.domain import CardFunding, Reason
-from service.features.spec import FEATURES, Feature, Kind, SignupAction
+from service.features.spec import (
+    API_KEY_BURSTS,
+    FEATURES,
+    SIGNUP_BURSTS,
+    Feature,
+    Kind,
+    SignupAction,
+)
 from service.signals.codes import BrowserFamily, CloudProvider, OsFamily, PhoneLineType
 from service.state.base import API_KEY_ENTITIES, API_KEY_LINKS, SIGNUP_ENTITIES, SIGNUP_LINKS
 from service.state.windows import WINDOW_NAMES
@@ -55,7 +63,7 @@ _MISSING: dict[str, tuple[str, str]] = {
 
 _ENTITY_TEXT = {
     "ip": "this IP address",
-    "ip_prefix": "this IP's /24 network",
+    "ip_prefix": "this IP's network (its /24, or /48 for IPv6)",
     "device": "this device",
     "card": "this card",
     "phone": "this phone number",
@@ -63,6 +71,22 @@ _ENTITY_TEXT = {
     "email_domain": "this email domain",
     "email_shape": "emails shaped like this one at this domain",
     "account": "this account",
+}
+# What the counted events shared, for "12 earlier signups shared this ... in the last hour".
+_DID = {
+    "ip": "came from this IP address",
+    "ip_prefix": "came from this IP's network (its /24, or /48 for IPv6)",
+    "device": "came from this device",
+    "card": "used this card",
+    "phone": "gave this phone number",
+    "email": "used this mailbox",
+    "email_domain": "used this email domain",
+    "email_shape": "used an email shaped like this one at this domain",
+    "account": "came from this account",
+    "user_agent": "sent this exact user-agent string",
+    "identity": "shared this identity template (email pattern and name shape)",
+    "phone_block": "gave a number in this block of 100 phone numbers",
+    "card_bin": "used a card with this BIN",
 }
 _WINDOW_TEXT = {"10m": "10 minutes", "1h": "hour", "24h": "24 hours", "7d": "7 days"}
 
@@ -118,6 +142,39 @@ class _count:  # noqa: N801 - reads as the table's other constructors
 
     def __call__(self, value: float) -> tuple[str, str]:
         return self.fixed, self.text.format(v=value)
+
+
+@dataclass(frozen=True, slots=True)
+class _burst:  # noqa: N801 - reads as the table's other constructors
+    """A burst ratio: its message also names the last hour's count (the ``companion`` feature).
+
+    ``what`` is "signups" or "keys"; ``did`` what they shared. Without the count (``describe``
+    of the ratio alone) the message gives the ratio only.
+    """
+
+    fixed: str
+    what: str
+    did: str
+    companion: str
+
+    def code(self, value: float) -> str:
+        """The reason code alone."""
+        return self.fixed
+
+    def __call__(self, value: float) -> tuple[str, str]:
+        return self.fixed, (
+            f"Earlier {self.what} that {self.did} arrived in the last hour at {value:.1f}× "
+            "their hourly rate over the past week"
+        )
+
+    def with_count(self, value: float, count: float) -> tuple[str, str]:
+        """The message with the last hour's count of earlier events."""
+        if math.isnan(count):
+            return self(value)
+        return self.fixed, (
+            f"{count:.0f} earlier {self.what} {self.did} in the last hour "
+            f"({value:.1f}× their hourly rate over the past week)"
+        )
 
 
 _TABLE: dict[str, Describe] = {
@@ -244,7 +301,6 @@ _TABLE: dict[str, Describe] = {
         ("USER_AGENT_EMULATOR", "User agent is a device emulator"),
         ("USER_AGENT_NOT_EMULATOR", "User agent is not an emulator"),
     ),
-    "ua_length": _count("USER_AGENT_SHAPE", "User agent is {v:.0f} characters long"),
     "device_id_present": _Flag(
         ("DEVICE_ID_GIVEN", "A device fingerprint was given"), _MISSING["device_id"]
     ),
@@ -292,15 +348,13 @@ for _entity in SIGNUP_ENTITIES:
     for _window in WINDOW_NAMES:
         _TABLE[f"vel_{_entity}_{_window}"] = _count(
             f"VELOCITY_{_entity.upper()}",
-            f"{{v:.0f}} earlier signups from {_ENTITY_TEXT[_entity]} in the last "
-            f"{_WINDOW_TEXT[_window]}",
+            f"{{v:.0f}} earlier signups {_DID[_entity]} in the last {_WINDOW_TEXT[_window]}",
         )
 for _entity in API_KEY_ENTITIES:
     for _window in WINDOW_NAMES:
         _TABLE[f"vel_key_{_entity}_{_window}"] = _count(
             f"KEY_VELOCITY_{_entity.upper()}",
-            f"{{v:.0f}} earlier keys from {_ENTITY_TEXT[_entity]} in the last "
-            f"{_WINDOW_TEXT[_window]}",
+            f"{{v:.0f}} earlier keys {_DID[_entity]} in the last {_WINDOW_TEXT[_window]}",
         )
 for _link in SIGNUP_LINKS:
     _TABLE[f"linked_{_link}_accounts"] = _count(
@@ -316,6 +370,20 @@ for _link in API_KEY_LINKS:
         f"KEY_LINKED_{_link.upper()}",
         f"{{v:.0f}} other accounts created keys from {_ENTITY_TEXT[_link]}",
     )
+
+
+for _entity in SIGNUP_BURSTS:
+    _TABLE[f"burst_{_entity}"] = _burst(
+        f"BURST_{_entity.upper()}", "signups", _DID[_entity], f"vel_{_entity}_1h"
+    )
+for _entity in API_KEY_BURSTS:
+    _TABLE[f"burst_key_{_entity}"] = _burst(
+        f"KEY_BURST_{_entity.upper()}", "keys", _DID[_entity], f"vel_key_{_entity}_1h"
+    )
+_TABLE["email_domain_recent_share"] = _count(
+    "EMAIL_DOMAIN_NEW",
+    "{v:.0%} of this email domain's signups over the past week came in the last hour",
+)
 
 
 def _missing(feature: Feature, value: float) -> bool:
@@ -367,8 +435,27 @@ def model_reasons(
     out = []
     for code, weight in ranked:
         i = strongest[code][1]
-        out.append(Reason(code, describe(features[i], float(values[i]))[1], round(weight, 6)))
+        out.append(Reason(code, describe_in(features, values, i)[1], round(weight, 6)))
     return out
+
+
+@functools.cache
+def _positions(features: tuple[Feature, ...]) -> dict[str, int]:
+    """Each feature's index in one spec (cached: a server has two specs)."""
+    return {f.name: i for i, f in enumerate(features)}
+
+
+def describe_in(
+    features: tuple[Feature, ...], values: npt.NDArray[np.float64], i: int
+) -> tuple[str, str]:
+    """(code, message) of feature ``i`` in a whole vector: a burst names its hour's count too."""
+    feature, value = features[i], float(values[i])
+    describer = _TABLE.get(feature.name)
+    if isinstance(describer, _burst) and not _missing(feature, value):
+        j = _positions(features).get(describer.companion)
+        if j is not None:
+            return describer.with_count(value, float(values[j]))
+    return describe(feature, value)
 
 
 ALL_FEATURES = tuple(f for spec in FEATURES.values() for f in spec)

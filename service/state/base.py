@@ -15,6 +15,13 @@ distinct other accounts sharing any of its :data:`GROUP_LINKS` identifiers, capp
 :data:`GROUP_CAP` (:func:`group_size` is the rule; the Redis program mirrors it). IP is left out
 on purpose: a campus or carrier NAT would make one group of everyone behind it, so IP linkage
 stays a count of its own.
+
+Coordination cells (spec 3): besides the identifiers a person holds, signups are counted per
+exact user-agent string, identity template, phone-number block and card BIN, and key creations
+across accounts per IP, /24 (/48), device and exact user agent, with the distinct key-creating
+accounts per /24 — what a mass operation shares and a legitimate cohort rarely does at scale.
+They are ordinary entities of the lists below: every store counts them by the same rule, in the
+same call (on one Redis server, the same single ``EVALSHA``).
 """
 
 from __future__ import annotations
@@ -35,6 +42,10 @@ SIGNUP_ENTITIES: tuple[str, ...] = (
     "email",
     "email_domain",
     "email_shape",
+    "user_agent",
+    "identity",
+    "phone_block",
+    "card_bin",
 )
 # Identifiers whose distinct accounts are tracked at signup (linkage), in feature order.
 # "email" is the normalised mailbox (gmail dot and plus variants fold to one).
@@ -43,10 +54,10 @@ SIGNUP_LINKS: tuple[str, ...] = ("ip", "device", "card", "phone", "email")
 GROUP_LINKS: tuple[str, ...] = ("device", "card", "phone", "email")
 # The largest group size reported: a bigger group reads as this.
 GROUP_CAP: Final = 100
-# Entities whose API-key creations are counted per window.
-API_KEY_ENTITIES: tuple[str, ...] = ("account", "device", "ip")
+# Entities whose API-key creations are counted per window (across accounts, but "account").
+API_KEY_ENTITIES: tuple[str, ...] = ("account", "device", "ip", "ip_prefix", "user_agent")
 # Identifiers whose distinct key-creating accounts are tracked.
-API_KEY_LINKS: tuple[str, ...] = ("device", "ip")
+API_KEY_LINKS: tuple[str, ...] = ("device", "ip", "ip_prefix")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +73,10 @@ class SignupKeys:
     email: str | None = None
     email_domain: str | None = None
     email_shape: str | None = None
+    user_agent: str | None = None  # the exact user-agent string
+    identity: str | None = None  # the identity template (service.signals.template)
+    phone_block: str | None = None  # the E.164 number without its last two digits
+    card_bin: str | None = None  # the card's BIN (issuer product)
 
     def entity(self, name: str) -> str | None:
         """The key of one entity kind by name."""
@@ -77,6 +92,7 @@ class ApiKeyKeys:
     ip: str | None = None
     ip_prefix: str | None = None
     device: str | None = None
+    user_agent: str | None = None
 
     def entity(self, name: str) -> str | None:
         """The key of one entity kind by name."""

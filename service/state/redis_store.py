@@ -51,7 +51,11 @@ minute hashes that expire after 75 minutes; with typical sharing (new email, mos
 IPs new, shared prefixes, domains and shapes) about 2.5 KB, 0.6 KB of it minute hashes. (The
 email link hash added 190 B to both, measured: 3.5 KB and 2.3 KB before it.) So 1M signups a
 day kept 7 days need roughly 13 GB (typical) to 18 GB (all new); a retention of 30 days (the
-default) keeps links, accounts and event ids 23 days longer, about +24 GB.
+default) keeps links, accounts and event ids 23 days longer, about +24 GB. Those figures were
+measured with spec 2's eight signup entities; spec 3 adds four coordination cells (exact user
+agent, identity template, phone block, card BIN), each a minute and an hour hash. Not measured
+again: by the per-hash figure above, at most about 1.3 KB more per signup when all four are new,
+far less in practice since user agents, templates and BINs are shared by many signups.
 """
 
 from __future__ import annotations

@@ -22,7 +22,15 @@ from service.state import (
     SignupState,
     StateStore,
 )
-from service.state.base import GROUP_CAP, GROUP_LINKS, SIGNUP_ENTITIES, SIGNUP_LINKS, group_size
+from service.state.base import (
+    API_KEY_ENTITIES,
+    API_KEY_LINKS,
+    GROUP_CAP,
+    GROUP_LINKS,
+    SIGNUP_ENTITIES,
+    SIGNUP_LINKS,
+    group_size,
+)
 from service.state.redis_store import RedisStateStore
 from service.state.windows import WINDOWS
 from tests.stores.redis_cluster import RedisClusterProcesses, RedisProcess, free_port
@@ -212,6 +220,45 @@ def test_keys_across_accounts_link_by_device(store: StateStore) -> None:
     assert state.linked[0] == 3
 
 
+def _key_velocity(state: ApiKeyState, entity: str) -> tuple[int | None, ...]:
+    i = API_KEY_ENTITIES.index(entity)
+    return state.velocity[i * len(WINDOWS) : (i + 1) * len(WINDOWS)]
+
+
+def test_keys_across_accounts_are_counted_per_prefix_device_and_user_agent(
+    store: StateStore,
+) -> None:
+    """Key creations by many accounts from one /24, device and UA are counted and linked there."""
+    for i in range(5):
+        keys = ApiKeyKeys(f"a{i}", ip=f"ip{i}", ip_prefix="net", device="dev", user_agent="ua")
+        store.observe_api_key(f"k{i}", T0 + 60 * i, keys)
+    last = ApiKeyKeys("a9", ip="ip9", ip_prefix="net", device="dev", user_agent="ua")
+    state = store.observe_api_key("k9", T0 + 3000, last)
+    assert _key_velocity(state, "ip_prefix") == (0, 5, 5, 5)  # the 10-minute window has moved on
+    assert _key_velocity(state, "device") == (0, 5, 5, 5)
+    assert _key_velocity(state, "user_agent") == (0, 5, 5, 5)
+    assert _key_velocity(state, "ip") == (0, 0, 0, 0)
+    assert state.linked[API_KEY_LINKS.index("ip_prefix")] == 5
+    bare = store.observe_api_key("k10", T0 + 3001, ApiKeyKeys("a10"))
+    assert _key_velocity(bare, "user_agent") == (None,) * len(WINDOWS)
+    assert bare.linked[API_KEY_LINKS.index("ip_prefix")] is None
+
+
+def test_signups_are_counted_per_template_phone_block_bin_and_user_agent(
+    store: StateStore,
+) -> None:
+    """Signups sharing an identity template, phone block, card BIN or exact UA count there."""
+    for i in range(4):
+        keys = _signup(f"a{i}", user_agent="ua", identity="tpl", phone_block="blk", card_bin="bin")
+        store.observe_signup(f"e{i}", T0 + i, keys)
+    keys = _signup("a9", user_agent="ua", identity="tpl", phone_block="other", card_bin="bin")
+    state = store.observe_signup("e9", T0 + 9, keys)
+    for entity in ("user_agent", "identity", "card_bin"):
+        assert _velocity(state.velocity, entity) == (4, 4, 4, 4), entity
+    assert _velocity(state.velocity, "phone_block") == (0, 0, 0, 0)
+    assert _velocity(state.velocity, "email") == (None,) * len(WINDOWS)
+
+
 def test_replay_is_deterministic(store: StateStore) -> None:
     """The same stream replayed into a fresh store gives identical states."""
 
@@ -285,7 +332,13 @@ def _stream(seed: int, n: int) -> list[Step]:
             previous = steps[-1][3] if steps else None
             if pick > 0.5 and isinstance(previous, ApiKeyKeys):  # key bursts, out of order
                 account = previous.account
-            keys = ApiKeyKeys(account, ip=f"ip{ip}", device=rng.choice([None, f"d{ip % 9}"]))
+            keys = ApiKeyKeys(
+                account,
+                ip=f"ip{ip}",
+                ip_prefix=f"p{ip // 4}",
+                device=rng.choice([None, f"d{ip % 9}"]),
+                user_agent=rng.choice([None, f"ua{rng.randrange(4)}"]),
+            )
             steps.append(("k", f"k{i}", at, keys))
         else:
             account = rng.choice(accounts) if accounts and rng.random() < 0.05 else f"a{i}"
@@ -300,6 +353,10 @@ def _stream(seed: int, n: int) -> list[Step]:
                 email=rng.choice([None, f"m{i}", f"m{i}", f"box{rng.randrange(40)}"]),
                 email_domain=rng.choice(["gmail", "gmail", "corp", f"dom{rng.randrange(5)}"]),
                 email_shape=f"sh{rng.randrange(6)}",
+                user_agent=rng.choice([None, f"ua{rng.randrange(8)}"]),
+                identity=rng.choice([None, f"tpl{rng.randrange(10)}"]),
+                phone_block=rng.choice([None, f"blk{rng.randrange(20)}"]),
+                card_bin=rng.choice([None, None, f"bin{rng.randrange(5)}"]),
             )
             steps.append(("s", f"s{i}", at, signup))
     return steps
@@ -376,7 +433,12 @@ FULL = SignupKeys(
     email="e",
     email_domain="m",
     email_shape="sh",
+    user_agent="ua",
+    identity="tpl",
+    phone_block="blk",
+    card_bin="bin",
 )
+KEY_FULL = ApiKeyKeys("a1", ip="i", ip_prefix="p", device="d", user_agent="ua")
 
 
 def _calls(clients: list[redis.Redis], command: str) -> int:
@@ -410,7 +472,7 @@ def test_one_script_call_per_request_on_single_redis(
     for i in range(10):
         store.observe_signup(f"s{i}", T0 + i, FULL)
         store.remember_decision("a1", 0.5, 1)
-        store.observe_api_key(f"k{i}", T0 + i, ApiKeyKeys("a1", ip="i", device="d"))
+        store.observe_api_key(f"k{i}", T0 + i, KEY_FULL)
     assert writes[0] == 30
     assert _calls([client], "evalsha") == 30
     store.close()
@@ -441,11 +503,13 @@ def test_every_key_expires(private_redis: RedisProcess) -> None:
     store = RedisStateStore(private_redis.url, retention_s=10 * 86400, ttl_slack_s=60)
     store.observe_signup("s1", T0, FULL)
     store.remember_decision("a1", 0.5, 1)
-    store.observe_api_key("k1", T0, ApiKeyKeys("a1", ip="i", device="d"))
+    store.observe_api_key("k1", T0, KEY_FULL)
     store.remember_decision("nobody", 0.5, 1)  # no record: writes nothing
     client = private_redis.client()
     ttls = {key.decode(): client.ttl(key) for key in client.scan_iter()}
-    assert len(ttls) == 8 * 2 + 5 + 3 * 2 + 2 + 1 + 2  # buckets, links, key buckets+links, ...
+    signup_keys = len(SIGNUP_ENTITIES) * 2 + len(SIGNUP_LINKS)
+    key_keys = len(API_KEY_ENTITIES) * 2 + len(API_KEY_LINKS)
+    assert len(ttls) == signup_keys + key_keys + 1 + 2  # buckets and links, account, event ids
     assert all(0 < ttl <= 10 * 86400 for ttl in ttls.values())
     assert {ttl for key, ttl in ttls.items() if key.endswith(":m")} <= set(range(3600, 3661))
     store.close()

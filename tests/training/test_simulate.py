@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import phonenumbers
 import pytest
@@ -27,6 +28,7 @@ from training.simulate import (
     simulate,
 )
 from training.simulate.config import CONFIG_DIR
+from training.simulate.tactics import WORDS
 
 DATA = Path(__file__).resolve().parents[2] / "service" / "data" / "ip"
 COMPUTE_CLOUDS = ("amazon", "digitalocean", "vultr", "linode", "oracle", "google", "microsoft")
@@ -298,5 +300,175 @@ def test_toml_config_loads_like_yaml(tmp_path: Path) -> None:
 )
 def test_config_rejects_mistakes(change: dict[str, object]) -> None:
     """Unknown keys, unknown archetypes, missing durations and out-of-range shares are errors."""
+    with pytest.raises(ConfigError):
+        config_from_mapping({"start": "2026-03-02", "days": 3, **change})
+
+
+def _campaign_events(stream: list[StreamRecord], cohort: str) -> list[StreamRecord]:
+    return [r for r in stream if r.truth is not None and r.truth.cohort == cohort]
+
+
+def _first_keys(stream: Iterable[StreamRecord]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for r in stream:
+        if isinstance(r.event, ApiKeyEvent):
+            out.setdefault(r.event.account_id, r.event.occurred_at or 0.0)
+    return out
+
+
+def _is_words(local: str) -> bool:
+    """Whether a local part is dictionary words (and digits, dots, underscores) only."""
+    text = "".join(c for c in local.lower() if c.isalpha())
+    reachable = [True] + [False] * len(text)
+    for end in range(1, len(text) + 1):
+        reachable[end] = any(
+            reachable[end - len(w)] and text.endswith(w, 0, end) for w in WORDS if len(w) <= end
+        )
+    return bool(text) and reachable[-1]
+
+
+def test_dormant_key_farm_mints_late_keys_from_a_few_hosting_ips(
+    small: SimConfig, stream: list[StreamRecord]
+) -> None:
+    """dormant_key_farm signs up from many home addresses, then keys come late from a few DC IPs."""
+    farm = next(c for c in small.campaigns if c.archetype == "dormant_key_farm")
+    events = _campaign_events(stream, "dormant_key_farm")
+    signups = [r.event for r in events if isinstance(r.event, SignupEvent)]
+    keys = [r.event for r in events if isinstance(r.event, ApiKeyEvent)]
+    assert signups
+    assert keys
+    last_signup = max(e.occurred_at or 0.0 for e in signups)
+    assert min(e.occurred_at or 0.0 for e in keys) >= last_signup + farm.key_delay_days * 86_400
+    assert len({e.device.ip for e in signups}) >= 0.9 * len(signups)
+    key_ips = {e.device.ip for e in keys}
+    assert len(key_ips) <= 6
+    lists = _networks(
+        "hosting/datacenter_ipv4.txt",
+        *(f"cloud/{p.name}" for p in sorted((DATA / "cloud").glob("*_ipv4.txt"))),
+    )
+    assert all(ip is not None and _listed(ip, lists) for ip in key_ips)
+
+
+def test_sim_farm_uses_sequential_numbers_handsets_and_carrier_nat(
+    stream: list[StreamRecord],
+) -> None:
+    """sim_farm phones come from one sequential block, on a few handsets and carrier /24s."""
+    signups = _signups(stream, "sim_farm")
+    numbers = [phonenumbers.parse(e.identity.phone or "", "US") for e in signups]
+    assert len({n.country_code for n in numbers}) == 1
+    national = sorted(n.national_number or 0 for n in numbers)
+    assert national[-1] - national[0] < 5 * len(national)
+    prefixes = {(e.device.ip or "").rsplit(".", 1)[0] for e in signups}
+    assert len(prefixes) <= 4
+    assert all(e.device.user_agent and "Mobile" in e.device.user_agent for e in signups)
+    first_key = _first_keys(stream)
+    soon = [e for e in signups if first_key.get(e.account_id, 1e20) - (e.occurred_at or 0) < 3600]
+    assert len(soon) >= 0.9 * len(signups)
+
+
+def test_adaptive_moves_to_vpn_exits_and_word_mail_after_the_switch(
+    small: SimConfig, stream: list[StreamRecord]
+) -> None:
+    """After its first burst, adaptive signs up mostly from VPN exits with word-based free mail."""
+    adaptive = next(c for c in small.campaigns if c.archetype == "adaptive")
+    signups = sorted(_signups(stream, "adaptive"), key=lambda e: e.occurred_at or 0.0)
+    later = signups[adaptive.switch_after or 0 :]
+    assert len(later) >= 20
+    vpn = _networks("hosting/vpn_ipv4.txt", "cloud/protonvpn_ipv4.txt")
+    on_vpn = sum(1 for e in later if e.device.ip and _listed(e.device.ip, vpn))
+    assert on_vpn >= 0.5 * len(later)
+    words = sum(1 for e in later if _is_words((e.identity.email or "").split("@")[0]))
+    assert words >= 0.3 * len(later)
+    early = signups[: adaptive.switch_after or 0]
+    assert not [e for e in early if e.device.ip and _listed(e.device.ip, vpn)]
+
+
+def test_aged_marketplace_activates_old_accounts_through_a_few_exits(
+    small: SimConfig, stream: list[StreamRecord]
+) -> None:
+    """aged_marketplace keys come days after each signup, from few exits and browser profiles."""
+    market = next(c for c in small.campaigns if c.archetype == "aged_marketplace")
+    events = _campaign_events(stream, "aged_marketplace")
+    signed_up = {
+        r.event.account_id: r.event.occurred_at or 0.0
+        for r in events
+        if isinstance(r.event, SignupEvent)
+    }
+    keys = [r.event for r in events if isinstance(r.event, ApiKeyEvent)]
+    assert len(keys) >= 10
+    ages = [(k.occurred_at or 0.0) - signed_up[k.account_id] for k in keys]
+    assert min(ages) >= market.key_delay_days * 86_400
+    assert len({k.device.ip for k in keys}) <= 8
+    assert len({k.device.device_id for k in keys}) <= 3
+    assert len({k.account_id for k in keys}) >= 10
+
+
+def test_flash_crowd_rushes_in_on_one_browser_and_makes_keys_at_once(
+    stream: list[StreamRecord],
+) -> None:
+    """A flash crowd signs up within hours, largely on one browser string, many keys in minutes."""
+    signups = _signups(stream, "flash_crowd")
+    assert len(signups) >= 20
+    times = [e.occurred_at or 0.0 for e in signups]
+    assert max(times) - min(times) <= 1.5 * 3600
+    top = Counter(e.device.user_agent for e in signups).most_common(1)[0][1]
+    assert top >= 0.3 * len(signups)
+    first_key = _first_keys(stream)
+    quick = [e for e in signups if first_key.get(e.account_id, 1e20) - (e.occurred_at or 0) < 300]
+    assert len(quick) >= 0.3 * len(signups)
+
+
+def _organic_only(small: SimConfig, **legit: Any) -> SimConfig:
+    nobody: dict[str, Any] = {
+        f.name: 0 for f in dataclasses.fields(small.hard_negatives) if f.type == "int"
+    }
+    return dataclasses.replace(
+        small,
+        legit=dataclasses.replace(small.legit, **legit),
+        hard_negatives=dataclasses.replace(small.hard_negatives, **nobody),
+        campaigns=(),
+    )
+
+
+def test_first_key_mixture_follows_the_config(small: SimConfig, ip_data: IpData) -> None:
+    """With all weight on "straight away", organic first keys come within a few minutes."""
+    config = _organic_only(
+        small, first_key_seconds=1.0, first_key_minutes=0.0, first_key_hours=0.0, first_key_days=0.0
+    )
+    records = list(simulate(config, 4, ip_data))
+    first_key = _first_keys(records)
+    delays = [
+        first_key[e.account_id] - (e.occurred_at or 0.0)
+        for e in _signups(records, "organic")
+        if e.account_id in first_key
+    ]
+    assert len(delays) > 100
+    assert sum(d < 180 for d in delays) >= 0.97 * len(delays)
+
+
+def test_autofill_share_fills_the_form_in_seconds(small: SimConfig, ip_data: IpData) -> None:
+    """With autofill_share 1 every organic form that reports a time took 1 to 4 seconds."""
+    config = _organic_only(small, autofill_share=1.0, form_fill_missing_share=0.0)
+    fills = [e.behavior.form_fill_ms for e in _signups(simulate(config, 4, ip_data), "organic")]
+    browser_fills = [f for f in fills if f is not None]
+    assert len(browser_fills) >= 0.9 * len(fills)
+    assert all(1_000 <= f <= 4_000 for f in browser_fills)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"legit": {"first_key_seconds": 0, "first_key_minutes": 0, "first_key_hours": 0,
+                   "first_key_days": 0}},
+        {"legit": {"form_fill_median_s": -1}},
+        {"hard_negatives": {"flash_crowd_key_share": 2}},
+        {"campaigns": [{"archetype": "sim_farm", "size": 5, "start_day": 0, "duration_hours": 1,
+                        "email_styles": {"fancy": 1}}]},
+        {"campaigns": [{"archetype": "dormant_key_farm", "size": 5, "start_day": 0,
+                        "duration_hours": 1, "ip_pool": 0}]},
+    ],
+)  # fmt: skip
+def test_config_rejects_bad_priors(change: dict[str, object]) -> None:
+    """All-zero first-key weights, negative times, bad shares, styles and pools are errors."""
     with pytest.raises(ConfigError):
         config_from_mapping({"start": "2026-03-02", "days": 3, **change})

@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from service.domain import EventType
 from service.features.spec import FEATURES, Feature
-from service.policy.reasons import ALL_FEATURES, describe, has_reason, model_reasons
+from service.policy.reasons import (
+    ALL_FEATURES,
+    describe,
+    describe_in,
+    has_reason,
+    model_reasons,
+)
 
 
 def test_every_feature_has_a_reason() -> None:
@@ -43,7 +49,7 @@ def test_reasons_group_by_code_and_rank_by_weight() -> None:
     reasons = model_reasons(features, values, contrib)
     assert [r.code for r in reasons] == ["VELOCITY_IP", "IP_DATACENTER"]
     assert reasons[0].weight == 0.9
-    assert reasons[0].message == "30 earlier signups from this IP address in the last hour"
+    assert reasons[0].message == "30 earlier signups came from this IP address in the last hour"
 
 
 def test_binary_reason_depends_on_value() -> None:
@@ -67,10 +73,10 @@ def _reference_reasons(
     """The plain definition: describe every positive contribution, group, rank."""
     weights: dict[str, float] = {}
     best: dict[str, tuple[float, str]] = {}
-    for feature, value, weight in zip(features, values, contrib, strict=True):
+    for i, weight in enumerate(contrib):
         if weight <= 0:
             continue
-        code, message = describe(feature, float(value))
+        code, message = describe_in(features, values, i)
         weights[code] = weights.get(code, 0.0) + float(weight)
         if code not in best or weight > best[code][0]:
             best[code] = (float(weight), message)
@@ -97,3 +103,29 @@ def test_fast_reasons_equal_the_plain_definition(data: st.DataObject) -> None:
     contrib = np.array(data.draw(st.lists(st.floats(-2, 2), min_size=n, max_size=n)))
     fast = [(r.code, r.message, r.weight) for r in model_reasons(features, values, contrib)]
     assert fast == _reference_reasons(features, values, contrib)
+
+
+def test_burst_reason_names_the_hours_count_and_the_ratio() -> None:
+    """A burst reason says how many events shared the cell in the hour and how far above usual."""
+    features = FEATURES[EventType.SIGNUP]
+    names = [f.name for f in features]
+    values = np.full(len(features), math.nan)
+    contrib = np.zeros(len(features))
+    values[names.index("vel_identity_1h")] = 12
+    values[names.index("burst_identity")] = 8.04
+    contrib[names.index("burst_identity")] = 0.6
+    (reason,) = model_reasons(features, values, contrib)
+    assert reason.code == "BURST_IDENTITY"
+    assert reason.message == (
+        "12 earlier signups shared this identity template (email pattern and name shape) in the "
+        "last hour (8.0× their hourly rate over the past week)"
+    )
+
+
+def test_key_prefix_reason_counts_keys_from_the_network() -> None:
+    """A key-time /24 velocity reason states the count of keys from that network in the hour."""
+    feature = next(f for f in FEATURES[EventType.API_KEY] if f.name == "vel_key_ip_prefix_1h")
+    assert describe(feature, 37.0) == (
+        "KEY_VELOCITY_IP_PREFIX",
+        "37 earlier keys came from this IP's network (its /24, or /48 for IPv6) in the last hour",
+    )

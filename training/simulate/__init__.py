@@ -5,6 +5,8 @@ Public API::
     load_config(path) -> SimConfig          # YAML or TOML, checked, unknown keys rejected
     default_config() -> SimConfig           # training/configs/default.yaml
     simulate(config, seed) -> Iterator[StreamRecord]
+    world_ranges(name) -> WorldRanges       # training/configs/worlds.yaml: "train", "shifted"
+    draw_world(ranges, seed, *, days, scale, archetypes) -> SimConfig   # one randomised world
 
 Every record carries ``Truth(label, cohort, campaign_id)``. Cohorts: ``organic`` and the hard
 negatives in :data:`LEGIT_COHORTS` (label "legitimate"), and one per campaign archetype in
@@ -25,7 +27,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from service.events import StreamRecord
-from training.simulate.campaigns import campaigns
 from training.simulate.config import (
     ARCHETYPES,
     CampaignConfig,
@@ -37,10 +38,22 @@ from training.simulate.config import (
     default_config,
     load_config,
 )
+from training.simulate.fraud import campaigns
 from training.simulate.hardneg import GENERATORS, HARD_NEGATIVES
 from training.simulate.legit import ORGANIC, organic
 from training.simulate.network import IpData
 from training.simulate.world import World
+from training.simulate.worlds import (
+    ARCHETYPE_FAMILIES,
+    PriorRow,
+    Range,
+    WorldRanges,
+    draw_world,
+    load_world_ranges,
+    outside_priors,
+    prior_table,
+    world_ranges,
+)
 
 LEGIT_COHORTS: tuple[str, ...] = (ORGANIC, *HARD_NEGATIVES)
 FRAUD_COHORTS: tuple[str, ...] = ARCHETYPES
@@ -62,6 +75,7 @@ def simulate(config: SimConfig, seed: int, ip_data: IpData | None = None) -> Ite
 
 
 __all__ = [
+    "ARCHETYPE_FAMILIES",
     "FRAUD_COHORTS",
     "LEGIT_COHORTS",
     "CampaignConfig",
@@ -69,9 +83,17 @@ __all__ = [
     "HardNegativeConfig",
     "IpData",
     "LegitConfig",
+    "PriorRow",
+    "Range",
     "SimConfig",
+    "WorldRanges",
     "config_from_mapping",
     "default_config",
+    "draw_world",
     "load_config",
+    "load_world_ranges",
+    "outside_priors",
+    "prior_table",
     "simulate",
+    "world_ranges",
 ]

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from training.simulate.config import LegitConfig
 from training.simulate.locales import Country
 
 _DAY_MS = 86_400_000
@@ -312,16 +313,24 @@ def device_id(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def person_form_fill(rng: random.Random, mobile: bool) -> int | None:
-    """How long a person takes to fill the signup form, in ms (password managers are fast)."""
+def person_form_fill(rng: random.Random, mobile: bool, cfg: LegitConfig) -> int | None:
+    """How long a person takes to fill the signup form, in ms.
+
+    Password managers and browser autofill fill it in 1-4 s (``autofill_share``); some people
+    leave the tab open for minutes (``form_fill_slow_share``); the rest type, around
+    ``form_fill_median_s`` (a fifth slower on a phone).
+    """
     roll = rng.random()
-    if roll < 0.03:
+    if roll < cfg.form_fill_missing_share:
         return None
-    if roll < 0.09:
-        return rng.randint(2_500, 9_000)
-    if roll < 0.11:
+    roll -= cfg.form_fill_missing_share
+    if roll < cfg.autofill_share:
+        return rng.randint(1_000, 4_000)
+    roll -= cfg.autofill_share
+    if roll < cfg.form_fill_slow_share:
         return rng.randint(120_000, 900_000)
-    return int(rng.lognormvariate(math.log(34_000 if not mobile else 42_000), 0.55))
+    median = cfg.form_fill_median_s * 1000 * (1.2 if mobile else 1.0)
+    return max(800, int(rng.lognormvariate(math.log(median), cfg.form_fill_sigma)))
 
 
 def bot_form_fill(rng: random.Random, sophistication: float, agent: Agent) -> int | None:

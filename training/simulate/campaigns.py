@@ -1,4 +1,4 @@
-"""Fraud campaigns: five archetypes built from one account factory and per-phase tactics.
+"""Fraud campaigns: one account factory, per-phase tactics, and the first five archetypes.
 
 =======================  =====================================================================
 archetype                shape
@@ -13,22 +13,23 @@ slow_distillation        thousands of accounts at a steady rate over weeks; no a
                          phone; prepaid cards; locale often not the proxy's; a key within
                          minutes of every signup
 adaptive                 a datacenter burst (``switch_after`` accounts within
-                         ``switch_after_hours``) until "detected", a pause, then residential
-                         proxies, natural mail, current browsers and a slow pace
+                         ``switch_after_hours``) until "detected", a pause, then commercial VPN
+                         exits (``switch_vpn_share``, the rest residential proxies), word-based
+                         and natural free mail, current browsers and a slow pace
 sleeper_aging            plausible accounts trickle in, lie dormant ``key_delay_days``, then
                          mint keys in a ``key_burst_hours`` burst from a few addresses/devices
 =======================  =====================================================================
 
-Every campaign draws from its own generator (seeded by campaign id) so campaigns can be held
-out without changing anything else in the stream.
+More archetypes in :mod:`training.simulate.farms`; the runner table is in
+:mod:`training.simulate.fraud`. Every campaign draws from its own generator (seeded by campaign
+id) so campaigns can be held out without changing anything else in the stream.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Final
 
 from service.events import StreamRecord, Truth
 from training.simulate.agents import Agent, bot_agent, bot_form_fill, device_id, spoof_pool
@@ -86,6 +87,19 @@ class Operation:
         self.start = world.start_ms + int(cfg.start_day * DAY_MS)
         self.end = self.start + int(cfg.duration_hours * HOUR_MS)
         self.records: list[StreamRecord] = []
+
+    def styles(self, default: Mix) -> Mix:
+        """The configured email style mix, or the archetype's own."""
+        return self.cfg.email_styles or default
+
+    def flat(self, default: float) -> float:
+        """Share of signups spread round the clock (the rest in the operator's working hours)."""
+        return default if self.cfg.flat_share is None else self.cfg.flat_share
+
+    def key_count(self, default: Callable[[], int]) -> Callable[[], int]:
+        """Keys per account: the configured fixed number, or the archetype's draw."""
+        fixed = self.cfg.keys_per_account
+        return default if fixed is None else (lambda: fixed)
 
     def residential(self) -> str:
         """A residential proxy exit in one of the target countries."""
@@ -145,7 +159,7 @@ class Operation:
     def datacenter_phase(self, s: float) -> Phase:
         """Rented hosting ranges, a few bot kits, throwaway mail, keys within seconds."""
         rng, world, cfg = self.rng, self.world, self.cfg
-        ranges = world.net.hosting_ranges(rng, 2 + int(6 * s))
+        ranges = world.net.hosting_ranges(rng, cfg.prefix_pool or 2 + int(6 * s))
         target = COUNTRIES[weighted(rng, self.targets)]
         kits = [bot_agent(rng, s, self.start, target) for _ in range(1 + int(4 * s))]
 
@@ -161,19 +175,23 @@ class Operation:
                 cfg.max_ip_uses or max(2, round(12 - 9 * s)),
                 0.85 - 0.5 * s,
             ),
-            devices=Rotator(lambda: device_id(rng), max(1, round(6 - 5 * s)), 0.5 * (1 - s)),
+            devices=Rotator(
+                lambda: device_id(rng), cfg.device_pool or max(1, round(6 - 5 * s)), 0.5 * (1 - s)
+            ),
             agent=agent,
-            emails=(
-                ("disposable", 0.6 * (1 - s)),
-                ("templated", 0.3),
-                ("catchall", 0.1),
-                ("natural", 0.5 * s),
+            emails=self.styles(
+                (
+                    ("disposable", 0.6 * (1 - s)),
+                    ("templated", 0.3),
+                    ("catchall", 0.1),
+                    ("natural", 0.5 * s),
+                )
             ),
             phones=(("none", 0.7 - 0.3 * s), ("voip", 0.25 + 0.2 * s), ("mobile", 0.05 + 0.1 * s)),
             card_share=0.1 if cfg.card_share is None else cfg.card_share,
             cards=prepaid_pool(world, rng, cfg.card_pool or 2, 10**9, self.targets, 0.9),
             first_key_ms=lambda: lognormal_ms(rng, 30_000, 1.0),
-            keys=lambda: rng.choice((1, 1, 2, 3)),
+            keys=self.key_count(lambda: rng.choice((1, 1, 2, 3))),
         )
 
     def proxy_phase(
@@ -187,7 +205,7 @@ class Operation:
         reuse: float = 0.5,
     ) -> Phase:
         """Residential proxies, a spoofed browser list, templated or natural mail."""
-        rng = self.rng
+        rng, cfg = self.rng, self.cfg
         pool = spoof_pool(rng, self.start, 6 + int(14 * s), s)
         target = COUNTRIES[weighted(rng, self.targets)]
 
@@ -201,14 +219,16 @@ class Operation:
         return Phase(
             s=s,
             ips=Rotator(self.residential, max_ip_uses, reuse),
-            devices=Rotator(lambda: device_id(rng), 1 + int(4 * (1 - s)), 0.3 * (1 - s)),
+            devices=Rotator(
+                lambda: device_id(rng), cfg.device_pool or 1 + int(4 * (1 - s)), 0.3 * (1 - s)
+            ),
             agent=agent,
-            emails=emails,
+            emails=self.styles(emails),
             phones=phones,
             card_share=card_share,
             cards=cards,
             first_key_ms=lambda: lognormal_ms(rng, 4 * 60_000, 0.8),
-            keys=lambda: 1 if rng.random() < 0.78 else 2,
+            keys=self.key_count(lambda: 1 if rng.random() < 0.78 else 2),
         )
 
     # ----- timing -------------------------------------------------------------------------
@@ -229,13 +249,13 @@ class Operation:
         return sorted(out)
 
 
-def _datacenter_burst(op: Operation) -> None:
+def datacenter_burst(op: Operation) -> None:
     phase = op.datacenter_phase(op.cfg.sophistication)
     for ms in op.uniform_times(op.cfg.size, op.start, op.end):
         op.account(phase, ms)
 
 
-def _residential_proxy_farm(op: Operation) -> None:
+def residential_proxy_farm(op: Operation) -> None:
     s, cfg, rng = op.cfg.sophistication, op.cfg, op.rng
     card_countries = (("US", 70.0), *op.targets)
     cards = prepaid_pool(op.world, rng, cfg.card_pool or 8, 10**9, card_countries, 0.95)
@@ -253,11 +273,11 @@ def _residential_proxy_farm(op: Operation) -> None:
         ),
         phones=(("voip", 0.7), ("none", 0.15), ("mobile", 0.15)),
     )
-    for ms in op.shift_times(cfg.size, op.start, op.end, flat=0.2):
+    for ms in op.shift_times(cfg.size, op.start, op.end, flat=op.flat(0.2)):
         op.account(phase, ms)
 
 
-def _slow_distillation(op: Operation) -> None:
+def slow_distillation(op: Operation) -> None:
     s, cfg, rng = op.cfg.sophistication, op.cfg, op.rng
     share = 0.75 if cfg.card_share is None else cfg.card_share
     pool_size = cfg.card_pool or max(1, math.ceil(cfg.size * share / 2))
@@ -276,12 +296,12 @@ def _slow_distillation(op: Operation) -> None:
         phones=(("voip", 0.55 - 0.1 * s), ("none", 0.4 - 0.1 * s), ("mobile", 0.05 + 0.2 * s)),
         reuse=0.3,
     )
-    every_account_keys = replace(phase, keys=lambda: 1 if rng.random() < 0.8 else 2)
-    for ms in op.shift_times(cfg.size, op.start, op.end, flat=0.6):
+    every_account_keys = replace(phase, keys=op.key_count(lambda: 1 if rng.random() < 0.8 else 2))
+    for ms in op.shift_times(cfg.size, op.start, op.end, flat=op.flat(0.6)):
         op.account(every_account_keys, ms)
 
 
-def _adaptive(op: Operation) -> None:
+def adaptive(op: Operation) -> None:
     s, cfg = op.cfg.sophistication, op.cfg
     first = min(cfg.size, cfg.switch_after or round(0.3 * cfg.size))
     burst_hours = 2.0 if cfg.switch_after_hours is None else cfg.switch_after_hours
@@ -296,16 +316,27 @@ def _adaptive(op: Operation) -> None:
         cfg.max_ip_uses or 2,
         cards,
         0.4 if cfg.card_share is None else cfg.card_share,
-        emails=(("natural", 0.8), ("templated", 0.15), ("catchall", 0.05)),
+        emails=(("words", 0.55), ("natural", 0.3), ("templated", 0.1), ("catchall", 0.05)),
         phones=(("voip", 0.4), ("none", 0.4), ("mobile", 0.2)),
         reuse=0.2,
     )
+    # Detected: move to commercial VPN exits (and some residential proxies) and word-based mail.
+    world, rng = op.world, op.rng
+    after = replace(
+        after,
+        ips=Rotator(
+            lambda: world.net.vpn(rng) if rng.random() < cfg.switch_vpn_share else op.residential(),
+            cfg.max_ip_uses or 2,
+            0.2,
+        ),
+    )
     resume = burst_end + int(cfg.switch_pause_hours * HOUR_MS)
-    for ms in op.shift_times(cfg.size - first, resume, max(resume + HOUR_MS, op.end), flat=0.3):
+    end = max(resume + HOUR_MS, op.end)
+    for ms in op.shift_times(cfg.size - first, resume, end, flat=op.flat(0.3)):
         op.account(after, ms)
 
 
-def _sleeper_aging(op: Operation) -> None:
+def sleeper_aging(op: Operation) -> None:
     s, cfg, rng, world = op.cfg.sophistication, op.cfg, op.rng, op.world
     cards = prepaid_pool(world, rng, cfg.card_pool or max(1, cfg.size // 3), 2, op.targets, 0.5)
     aging = op.proxy_phase(
@@ -317,30 +348,31 @@ def _sleeper_aging(op: Operation) -> None:
         phones=(("voip", 0.3), ("none", 0.3), ("mobile", 0.4)),
         reuse=0.2,
     )
+    flat = op.flat(0.3)
     quiet = replace(
         aging,
         keys=lambda: 1 if rng.random() < 0.05 else 0,
         first_key_ms=lambda: lognormal_ms(rng, 6 * HOUR_MS, 1.0),
     )
-    accounts = [op.account(quiet, ms) for ms in op.shift_times(cfg.size, op.start, op.end, 0.3)]
+    accounts = [op.account(quiet, ms) for ms in op.shift_times(cfg.size, op.start, op.end, flat)]
     burst_start = op.end + int(cfg.key_delay_days * DAY_MS)
     burst_end = burst_start + int(cfg.key_burst_hours * HOUR_MS)
-    hosting = world.net.hosting_ranges(rng, 2)
+    hosting = world.net.hosting_ranges(rng, cfg.prefix_pool or 2)
     ips = [
         world.net.hosting(rng, hosting) if s < 0.5 else op.residential()
-        for _ in range(3 + int(5 * s))
+        for _ in range(cfg.ip_pool or 3 + int(5 * s))
     ]
     target = COUNTRIES[weighted(rng, op.targets)]
     clients = [
         (bot_agent(rng, s * 0.5, burst_start, target), device_id(rng))
-        for _ in range(2 + int(4 * s))
+        for _ in range(cfg.device_pool or 2 + int(4 * s))
     ]
     burst = replace(aging, ips=Rotator(lambda: rng.choice(ips), 10**9, 1.0))
     for made in accounts:
         if made is None:
             continue
         account_id, draft = made
-        for index in range(1 if rng.random() < 0.7 else 2):
+        for index in range(cfg.keys_per_account or (1 if rng.random() < 0.7 else 2)):
             agent, device = rng.choice(clients)
             language = None if agent.browser == "library" else draft.accept_language
             moved = replace(
@@ -348,27 +380,3 @@ def _sleeper_aging(op: Operation) -> None:
             )
             ms = rng.randrange(burst_start, max(burst_start + 1, burst_end))
             op.key(account_id, ms, moved, burst, index)
-
-
-ARCHETYPE_RUNNERS: Final[Mapping[str, Callable[[Operation], None]]] = {
-    "datacenter_burst": _datacenter_burst,
-    "residential_proxy_farm": _residential_proxy_farm,
-    "slow_distillation": _slow_distillation,
-    "adaptive": _adaptive,
-    "sleeper_aging": _sleeper_aging,
-}
-
-
-def campaign(world: World, cfg: CampaignConfig) -> list[StreamRecord]:
-    """All events of one configured campaign."""
-    op = Operation(world, cfg)
-    ARCHETYPE_RUNNERS[cfg.archetype](op)
-    return op.records
-
-
-def campaigns(world: World, configs: Sequence[CampaignConfig]) -> list[StreamRecord]:
-    """All events of every configured campaign."""
-    out: list[StreamRecord] = []
-    for cfg in configs:
-        out.extend(campaign(world, cfg))
-    return out

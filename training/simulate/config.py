@@ -22,7 +22,12 @@ ARCHETYPES = (
     "slow_distillation",
     "adaptive",
     "sleeper_aging",
+    "dormant_key_farm",
+    "sim_farm",
+    "aged_marketplace",
 )
+# Free-mail and domain recipes a campaign may mix (``email_styles``); see tactics.fraud_email.
+EMAIL_STYLES = ("disposable", "templated", "catchall", "dots", "natural", "words")
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
@@ -55,6 +60,27 @@ class LegitConfig:
     disposable_share: float = 0.006
     typo_share: float = 0.01
     plus_tag_share: float = 0.03
+    handle_share: float = 0.14
+    org_email_share: float = 0.16
+    expat_share: float = 0.06
+    device_id_missing_share: float = 0.04
+    cellular_share: float = 0.3
+    vpn_share: float = 0.0
+    relay_share: float = 0.0
+    form_fill_median_s: float = 34.0
+    form_fill_sigma: float = 0.55
+    autofill_share: float = 0.06
+    form_fill_slow_share: float = 0.02
+    form_fill_missing_share: float = 0.03
+    first_key_seconds: float = 0.0
+    first_key_minutes: float = 0.14
+    first_key_hours: float = 0.3
+    first_key_days: float = 0.56
+    first_key_days_median: float = 3.5
+    second_key_soon_share: float = 0.12
+    key_same_device_share: float = 0.74
+    key_same_ip_share: float = 0.71
+    key_cli_share: float = 0.04
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +100,15 @@ class HardNegativeConfig:
     key_burst_developers: int = 150
     corporate_egress_users: int = 400
     corporate_egress_companies: int = 12
+    campuses: int = 0
+    campus_users: int = 0
+    hotels: int = 0
+    hotel_guests: int = 0
+    flash_crowds: int = 0
+    flash_crowd_size: tuple[int, int] = (150, 400)
+    flash_crowd_hours: float = 1.5
+    flash_crowd_same_ua_share: float = 0.5
+    flash_crowd_key_share: float = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +131,15 @@ class CampaignConfig:
     switch_pause_hours: float = 24.0
     key_delay_days: float = 5.0
     key_burst_hours: float = 3.0
+    key_bursts: int = 1
+    ip_pool: int | None = None
+    prefix_pool: int | None = None
+    device_pool: int | None = None
+    phone_pool: int | None = None
+    keys_per_account: int | None = None
+    flat_share: float | None = None
+    switch_vpn_share: float = 0.7
+    email_styles: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +199,18 @@ def _cycle(value: object, length: int, where: str) -> tuple[float, ...]:
     return out
 
 
+def _styles(value: object, where: str) -> tuple[tuple[str, float], ...]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a mapping of style to weight")
+    out = tuple((str(k), _num(v, f"{where}.{k}")) for k, v in value.items())
+    unknown = [k for k, _ in out if k not in EMAIL_STYLES]
+    if unknown:
+        raise ConfigError(f"{where}: unknown style(s) {', '.join(unknown)}")
+    if any(w < 0 for _, w in out) or not any(w > 0 for _, w in out):
+        raise ConfigError(f"{where}: weights must be >= 0 with at least one > 0")
+    return out
+
+
 def _check_keys(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
@@ -166,6 +222,30 @@ def _section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{name}: expected a mapping")
     return value
+
+
+_LEGIT_NUMBERS = frozenset(
+    (
+        "form_fill_median_s",
+        "form_fill_sigma",
+        "first_key_seconds",
+        "first_key_minutes",
+        "first_key_hours",
+        "first_key_days",
+        "first_key_days_median",
+    )
+)
+_CAMPAIGN_COUNTS = (
+    "card_pool",
+    "max_ip_uses",
+    "switch_after",
+    "key_bursts",
+    "ip_pool",
+    "prefix_pool",
+    "device_pool",
+    "phone_pool",
+    "keys_per_account",
+)
 
 
 def _legit(data: Mapping[str, Any]) -> LegitConfig:
@@ -181,11 +261,25 @@ def _legit(data: Mapping[str, Any]) -> LegitConfig:
             kwargs[key] = _weights(value, where)
         elif key in ("signups_per_day", "growth_per_week"):
             kwargs[key] = _num(value, where)
+        elif key in _LEGIT_NUMBERS:
+            kwargs[key] = _num(value, where)
+            if kwargs[key] < 0:
+                raise ConfigError(f"{where}: must be >= 0")
         else:
             kwargs[key] = _share(value, where)
     out = LegitConfig(**kwargs)
     if out.signups_per_day < 0:
         raise ConfigError("legit.signups_per_day: must be >= 0")
+    weights = (
+        out.first_key_seconds,
+        out.first_key_minutes,
+        out.first_key_hours,
+        out.first_key_days,
+    )
+    if sum(weights) <= 0:
+        raise ConfigError("legit.first_key_*: at least one weight must be > 0")
+    if out.form_fill_median_s <= 0 or out.first_key_days_median <= 0:
+        raise ConfigError("legit: form_fill_median_s and first_key_days_median must be > 0")
     return out
 
 
@@ -196,6 +290,12 @@ def _hard_negatives(data: Mapping[str, Any]) -> HardNegativeConfig:
         where = f"hard_negatives.{key}"
         if key.endswith("_size"):
             kwargs[key] = _pair(value, where)
+        elif key == "flash_crowd_hours":
+            kwargs[key] = _num(value, where)
+            if kwargs[key] <= 0:
+                raise ConfigError(f"{where}: must be > 0")
+        elif key in ("flash_crowd_same_ua_share", "flash_crowd_key_share"):
+            kwargs[key] = _share(value, where)
         else:
             number = _int(value, where)
             if number < 0 or (key in ("carrier_nat_prefixes", "carrier_nat_hosts") and number < 1):
@@ -225,10 +325,10 @@ def _campaign(data: object, index: int, days: int) -> CampaignConfig:
     if hours <= 0 or size < 0 or not 0 <= start_day < days:
         raise ConfigError(f"{where}: need size >= 0, duration > 0 and 0 <= start_day < days")
     kwargs: dict[str, Any] = {}
-    for key in ("card_share", "sophistication"):
+    for key in ("card_share", "sophistication", "flat_share", "switch_vpn_share"):
         if key in data:
             kwargs[key] = _share(data[key], f"{where}.{key}")
-    for key in ("card_pool", "max_ip_uses", "switch_after"):
+    for key in _CAMPAIGN_COUNTS:
         if data.get(key) is not None:
             kwargs[key] = _int(data[key], f"{where}.{key}")
             if kwargs[key] < 1:
@@ -238,6 +338,8 @@ def _campaign(data: object, index: int, days: int) -> CampaignConfig:
             kwargs[key] = _num(data[key], f"{where}.{key}")
             if kwargs[key] < 0:
                 raise ConfigError(f"{where}.{key}: must be >= 0")
+    if "email_styles" in data:
+        kwargs["email_styles"] = _styles(data["email_styles"], f"{where}.email_styles")
     if "target_countries" in data:
         kwargs["target_countries"] = _weights(data["target_countries"], f"{where}.target")
     if data.get("operator_country") is not None:

@@ -11,6 +11,8 @@ carrier_nat                 mobile users sharing a few carrier NAT /24s and addr
 traveller                   IP country differs from card, phone and sometimes timezone
 key_burst_developer         several API keys within one minute, some from a CLI
 corporate_egress            work users behind a cloud security proxy: datacenter addresses
+flash_crowd, campus_nat,    see :mod:`training.simulate.crowds`
+hotel_wifi
 ==========================  ==================================================================
 """
 
@@ -23,6 +25,8 @@ from dataclasses import replace
 from service.domain import Payment
 from service.events import StreamRecord, Truth
 from training.simulate.agents import device_id, library_agent, person_agent, safari_agent
+from training.simulate.crowds import CROWDS, campuses, flash_crowds, hotels
+from training.simulate.crowds import with_ip as _with_ip
 from training.simulate.identities import handle, hide_my_email, weighted
 from training.simulate.locales import COUNTRIES, Country
 from training.simulate.payments import payment, person_funding
@@ -38,6 +42,7 @@ HARD_NEGATIVES = (
     "traveller",
     "key_burst_developer",
     "corporate_egress",
+    *CROWDS,
 )
 _BUSINESS_HOURS = [0.0] * 8 + [1.0] * 10 + [0.2] * 6
 
@@ -184,11 +189,6 @@ def privacy_relay(world: World) -> list[StreamRecord]:
     return _people(
         world, "privacy_relay", world.config.hard_negatives.privacy_relay_users, shape, weights
     )
-
-
-def _with_ip(record: StreamRecord, ip: str) -> StreamRecord:
-    event = record.event
-    return replace(record, event=replace(event, device=replace(event.device, ip=ip)))
 
 
 def vpn_users(world: World) -> list[StreamRecord]:
@@ -344,4 +344,7 @@ GENERATORS: tuple[Callable[[World], list[StreamRecord]], ...] = (
     travellers,
     key_burst_developers,
     corporate_egress,
+    flash_crowds,
+    campuses,
+    hotels,
 )

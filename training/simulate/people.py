@@ -74,7 +74,7 @@ def person_email(
     if roll < cfg.disposable_share:
         return f"{name_local(rng, person)}@{rng.choice(world.disposable[:40])}"
     domain = weighted(rng, providers_for(country))
-    local = name_local(rng, person) if rng.random() < 0.86 else handle(rng)
+    local = handle(rng) if rng.random() < cfg.handle_share else name_local(rng, person)
     if rng.random() < cfg.plus_tag_share:
         local = plus_tag(rng, local)
     if rng.random() < cfg.typo_share:
@@ -141,24 +141,22 @@ def person_draft(
     agent: Agent | None = None,
     ip: str | None = None,
     person: Person | None = None,
-    cellular_share: float = 0.3,
+    cellular_share: float | None = None,
 ) -> tuple[Draft, Person]:
     """A complete, ordinary signup form for someone living in ``country``."""
     cfg = world.config.legit
     home: Country | None = None
-    if rng.random() < 0.06:
+    if rng.random() < cfg.expat_share:
         home = world.pick_country(rng, ())
         home = None if home.code == country.code else home
     if person is None:
         person = world.names.person(rng, (home or country).names)
-    if org is None and rng.random() < 0.16:
+    if org is None and rng.random() < cfg.org_email_share:
         local = [o for o in world.organisations if o.country == country.code]
         org = rng.choice(local if local and rng.random() < 0.75 else world.organisations)
     agent = agent or person_agent(rng, country, ms)
     if ip is None:
-        cellular = agent.mobile and rng.random() < cellular_share
-        net = world.net
-        ip = net.carrier(rng, country.code) if cellular else net.residential(rng, country.code)
+        ip = person_ip(world, rng, country, agent, cfg, cellular_share)
     tz, lang = person_locale(rng, country, agent, timezone, home)
     region = home.code if home is not None and rng.random() < 0.5 else country.code
     draft = Draft(
@@ -167,14 +165,35 @@ def person_draft(
         phone=person_phone(world, rng, region, cfg),
         full_name=full_name(rng, person),
         agent=agent,
-        device_id=None if rng.random() < 0.04 else device_id(rng),
+        device_id=None if rng.random() < cfg.device_id_missing_share else device_id(rng),
         ip=ip,
         timezone=tz,
         accept_language=lang,
         payment=person_payment(world, rng, country, cfg),
-        form_fill_ms=person_form_fill(rng, agent.mobile),
+        form_fill_ms=person_form_fill(rng, agent.mobile, cfg),
     )
     return draft, person
+
+
+def person_ip(
+    world: World,
+    rng: random.Random,
+    country: Country,
+    agent: Agent,
+    cfg: LegitConfig,
+    cellular_share: float | None = None,
+) -> str:
+    """An ordinary person's address: home broadband, their carrier, or a VPN / relay they use."""
+    net = world.net
+    roll = rng.random()
+    if roll < cfg.vpn_share:
+        return net.vpn(rng)
+    if roll < cfg.vpn_share + cfg.relay_share and agent.browser == "safari":
+        return net.relay(rng, country.code)
+    share = cfg.cellular_share if cellular_share is None else cellular_share
+    if agent.mobile and rng.random() < share:
+        return net.carrier(rng, country.code)
+    return net.residential(rng, country.code)
 
 
 def key_name(rng: random.Random) -> str | None:
@@ -189,19 +208,34 @@ def key_count(rng: random.Random, share: float) -> int:
     return rng.choices((1, 2, 3, 4, 5, 6, 8), weights=(60, 22, 10, 3, 2, 2, 1))[0]
 
 
-def first_key_delay(rng: random.Random) -> int:
-    """Time from signup to a person's first key: minutes for some, mostly hours to weeks."""
-    roll = rng.random()
-    if roll < 0.14:
+def first_key_delay(rng: random.Random, cfg: LegitConfig) -> int:
+    """Time from signup to a person's first key, from the configured mixture.
+
+    Components: straight away (signed up to get a key: median 30 s), within the hour (median
+    5 min), the same day (median 3 h), days to weeks (median ``first_key_days_median``).
+    """
+    kind = rng.choices(
+        range(4),
+        weights=(
+            cfg.first_key_seconds,
+            cfg.first_key_minutes,
+            cfg.first_key_hours,
+            cfg.first_key_days,
+        ),
+    )[0]
+    if kind == 0:
+        return lognormal_ms(rng, 30_000, 0.6)
+    if kind == 1:
         return lognormal_ms(rng, 5 * 60_000, 0.8)
-    if roll < 0.44:
+    if kind == 2:
         return lognormal_ms(rng, 3 * HOUR_MS, 1.0)
-    return lognormal_ms(rng, 3.5 * DAY_MS, 1.0)
+    return lognormal_ms(rng, cfg.first_key_days_median * DAY_MS, 1.0)
 
 
 def key_draft(world: World, rng: random.Random, draft: Draft, ms: int) -> Draft:
     """The client a person uses when making a key: usually the signup one, not always."""
-    if rng.random() < 0.04:
+    cfg = world.config.legit
+    if rng.random() < cfg.key_cli_share:
         agent = library_agent(rng)  # a CLI or script run from a server
         return replace(
             draft,
@@ -211,16 +245,17 @@ def key_draft(world: World, rng: random.Random, draft: Draft, ms: int) -> Draft:
             accept_language=accept_language(rng, agent, []),
         )
     out = draft
-    if rng.random() < 0.22:
+    if rng.random() >= cfg.key_same_device_share:
         agent = person_agent(rng, draft.country, ms, mobile=False)
         out = replace(out, agent=agent, device_id=device_id(rng))
-    roll = rng.random()
-    if roll < 0.23:
-        out = replace(out, ip=world.net.residential(rng, draft.country.code))
-    elif roll < 0.27:
-        out = replace(out, ip=world.net.carrier(rng, draft.country.code))
-    elif roll < 0.29:
-        out = replace(out, ip=world.net.vpn(rng))
+    if rng.random() >= cfg.key_same_ip_share:
+        roll = rng.random()
+        if roll < 0.8:
+            out = replace(out, ip=world.net.residential(rng, draft.country.code))
+        elif roll < 0.93:
+            out = replace(out, ip=world.net.carrier(rng, draft.country.code))
+        else:
+            out = replace(out, ip=world.net.vpn(rng))
     return out
 
 
@@ -242,12 +277,12 @@ def person_keys(
         if delays is not None and i < len(delays):
             gap = delays[i]
         elif i == 0:
-            gap = first_key_delay(rng)
-        elif rng.random() < 0.12:
+            gap = first_key_delay(rng, world.config.legit)
+        elif rng.random() < world.config.legit.second_key_soon_share:
             gap = lognormal_ms(rng, 2 * 60_000, 0.9)
         else:
             gap = lognormal_ms(rng, 6 * DAY_MS, 1.0)
-        ms += max(2_000, gap)
+        ms += max(2_000 if i else 1_000, gap)
         if not world.within(ms):
             break
         device = key_draft(world, rng, draft, ms).device()

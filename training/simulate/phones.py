@@ -84,6 +84,27 @@ class PhoneBook:
                 return number
         return number
 
+    def block(self, rng: random.Random, region: str, count: int) -> list[PhoneNumber]:
+        """``count`` valid mobile numbers in sequence from one block, as a SIM bank holds them.
+
+        Numbers follow each other with small gaps (a few SIMs of the batch dead or sold).
+        """
+        start = self.number(rng, region, "mobile")
+        digits = phonenumbers.national_significant_number(start)
+        code = start.country_code or phonenumbers.country_code_for_region(region)
+        value, width = int(digits), len(digits)
+        out: list[PhoneNumber] = []
+        misses = 0
+        while len(out) < count and misses < 50:
+            number = _number(code, f"{value:0{width}d}")
+            if phonenumbers.is_valid_number(number):
+                out.append(number)
+                misses = 0
+            else:
+                misses += 1
+            value += 1 if rng.random() < 0.8 else rng.randint(2, 4)
+        return out or [start]
+
 
 def _number(country_code: int, digits: str) -> PhoneNumber:
     zeros = len(digits) - len(digits.lstrip("0"))

@@ -26,7 +26,7 @@ from training.simulate.identities import (
     weighted,
 )
 from training.simulate.locales import COUNTRIES, Country
-from training.simulate.names import COMPANY_WORDS, HANDLE_WORDS
+from training.simulate.names import COMPANY_WORDS, HANDLE_WORDS, PLACE_WORDS
 from training.simulate.payments import Card, payment
 from training.simulate.people import KEY_NAMES, providers_for
 from training.simulate.phones import format_phone
@@ -166,6 +166,8 @@ def fraud_email(
         return f"{local}@{rng.choice(plan.disposable)}"
     if style == "templated":
         return f"{templated_local(rng, plan, person)}@{rng.choice(plan.providers)}"
+    if style == "words":
+        return f"{word_local(rng)}@{weighted(rng, providers_for(country))}"
     if style == "catchall":
         return f"{name_local(rng, person)}@{rng.choice(plan.catchall)}"
     if style == "dots":  # one Gmail mailbox, many spellings
@@ -176,6 +178,25 @@ def fraud_email(
     local = name_local(rng, person) if rng.random() < 0.85 else handle(rng)
     email = f"{local}@{weighted(rng, providers_for(country))}"
     return shout_case(rng, email) if rng.random() < 0.01 else email
+
+
+WORDS = tuple(sorted({*HANDLE_WORDS, *(w.lower() for w in (*COMPANY_WORDS, *PLACE_WORDS))}))
+
+
+def word_local(rng: random.Random) -> str:
+    """A free-mail local part made of dictionary words (``quiet.harbor88``, ``amberfalcon``).
+
+    Generated addresses that look like a person's handle rather than a template: no name, no
+    fixed-width counter.
+    """
+    words = [rng.choice(WORDS) for _ in range(2 if rng.random() < 0.8 else 3)]
+    local = rng.choice(("", ".", "_", "")).join(words)
+    roll = rng.random()
+    if roll < 0.35:
+        return local
+    if roll < 0.75:
+        return f"{local}{rng.randint(1, 99)}"
+    return f"{local}{rng.randint(1960, 2006)}"
 
 
 def fraud_name(rng: random.Random, s: float, person: Person) -> str | None:
@@ -197,7 +218,7 @@ def fraud_phone(
     world: World, rng: random.Random, s: float, region: str, mix: Sequence[tuple[str, float]]
 ) -> str | None:
     """A phone from the mix of "voip", "none", "mobile"; scripts type clean E.164."""
-    kind = weighted(rng, mix)
+    kind = weighted(rng, mix) if mix else "none"
     if kind == "none":
         return None
     if kind == "voip" and not world.phones.has_voip(region) and rng.random() < 0.5:
