@@ -20,7 +20,9 @@ from tqdm import tqdm
 class Stage:
     """One stage in progress: ``step(detail)`` after each of its ``total`` steps."""
 
-    def __init__(self, name: str, total: int, stream: IO[str], bar: Any | None) -> None:
+    def __init__(
+        self, name: str, total: int, stream: IO[str] | None, bar: Any | None = None
+    ) -> None:
         self.name = name
         self.total = total
         self.done = 0
@@ -34,6 +36,8 @@ class Stage:
         if self._bar is not None:
             self._bar.set_postfix_str(detail, refresh=False)
             self._bar.update(1)
+            return
+        if self._stream is None:  # progress disabled
             return
         elapsed = time.monotonic() - self._started
         suffix = f" {detail}" if detail else ""
@@ -65,7 +69,7 @@ class Progress:
     def stage(self, name: str, total: int) -> Iterator[Stage]:
         """A stage of ``total`` steps, shown as a bar on a terminal."""
         if not self._enabled:
-            yield Stage(name, total, self._stream, None)
+            yield Stage(name, total, None)
             return
         self.say(f"{name}: {total} step(s)")
         bar = (

@@ -31,7 +31,7 @@ from training.simulate import (
     default_config,
     draw_world,
     load_config,
-    load_ranges,
+    load_world_ranges,
     simulate,
 )
 
@@ -97,8 +97,10 @@ def records(spec: StreamSpec) -> list[StreamRecord]:
 
 def world_config(draw: WorldDraw, seed: int) -> SimConfig:
     """The simulator config of one drawn world (deterministic for the ranges file and seed)."""
-    ranges = load_ranges(draw.ranges)
-    return draw_world(ranges[draw.kind], seed, scale=draw.scale, days=draw.days)
+    ranges = load_world_ranges(draw.ranges)[draw.kind]
+    if draw.days is None:
+        return draw_world(ranges, seed, scale=draw.scale)
+    return draw_world(ranges, seed, scale=draw.scale, days=draw.days)
 
 
 def replay(spec: StreamSpec) -> Dataset:

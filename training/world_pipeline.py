@@ -72,7 +72,8 @@ class WorldOptions:
     scale: float = 0.3  # share of a full-size world's volume (signups per day, cohorts, campaigns)
     days: int | None = 28
     trials: int = 6  # hyper-parameter search trials per model (0: the configured parameters)
-    holdout: tuple[str, ...] = ("dormant_key_farm",)  # archetype family held out for the check
+    # The archetype family held out for the check: accounts that age, then mint keys.
+    holdout: tuple[str, ...] = ("sleeper_aging", "dormant_key_farm")
     legacy: bool = True  # also judge on the old single-world config at a fresh seed
     workers: int = 2  # processes for replays
 

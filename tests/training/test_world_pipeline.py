@@ -16,10 +16,10 @@ from training.world_pipeline import DEFAULT_RANGES, WorldOptions, plan, run_worl
 FAST = TrainConfig(num_boost_round=60, early_stopping_rounds=15, num_leaves=15, min_data_in_leaf=10)
 TINY = WorldOptions(
     train_worlds=2,
-    valid_worlds=1,
+    valid_worlds=2,
     eval_worlds=1,
-    scale=0.05,
-    days=6,
+    scale=0.08,
+    days=14,
     trials=1,
     holdout=("dormant_key_farm",),
     legacy=False,
@@ -44,7 +44,7 @@ def test_plan_never_reuses_a_world() -> None:
     assert len(seeds) == len(set(seeds))
     assert {s.world.kind for s in p.evaluation if s.world} == {"shifted"}
     assert {s.world.kind for s in [*p.train, *p.valid] if s.world} == {"train"}
-    assert all(s.drop == ("dormant_key_farm",) for s in p.held_train)
+    assert all(s.drop == ("sleeper_aging", "dormant_key_farm") for s in p.held_train)
 
 
 def test_artifact_loads_and_report_leads_with_leave_worlds_out(
