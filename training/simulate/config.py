@@ -102,6 +102,8 @@ class HardNegativeConfig:
     corporate_egress_companies: int = 12
     campuses: int = 0
     campus_users: int = 0
+    offices: int = 0
+    office_users: int = 0
     hotels: int = 0
     hotel_guests: int = 0
     flash_crowds: int = 0

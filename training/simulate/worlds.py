@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -37,6 +37,7 @@ import yaml
 from training.simulate.config import (
     ARCHETYPES,
     CONFIG_DIR,
+    EMAIL_STYLES,
     CampaignConfig,
     ConfigError,
     HardNegativeConfig,
@@ -67,6 +68,7 @@ _SCALED_COHORTS = frozenset(
         "key_burst_developers",
         "corporate_egress_users",
         "campus_users",
+        "office_users",
         "hotel_guests",
     )
 )
@@ -126,6 +128,7 @@ class ArchetypeRanges:
 
     weight: float
     settings: Mapping[str, Range]
+    email_styles: Mapping[str, Range] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +151,7 @@ class WorldRanges:
         for name, arch in self.archetypes.items():
             out[f"{name}.weight"] = Range(arch.weight, arch.weight)
             out |= {f"{name}.{k}": v for k, v in arch.settings.items()}
+            out |= {f"{name}.email_styles.{k}": v for k, v in arch.email_styles.items()}
         return out
 
 
@@ -227,7 +231,9 @@ def _archetypes(data: object, where: str) -> dict[str, ArchetypeRanges]:
             )
         if not isinstance(body, Mapping):
             raise ConfigError(f"{here}: expected a mapping")
-        settings = _ranges({k: v for k, v in body.items() if k != "weight"}, _CAMPAIGN_KEYS, here)
+        own = {k: v for k, v in body.items() if k not in ("weight", "email_styles")}
+        settings = _ranges(own, _CAMPAIGN_KEYS, here)
+        styles = _ranges(body.get("email_styles"), EMAIL_STYLES, f"{here}.email_styles")
         if "size" not in settings or ("duration_hours" in settings) == (
             "duration_days" in settings
         ):
@@ -235,7 +241,7 @@ def _archetypes(data: object, where: str) -> dict[str, ArchetypeRanges]:
         weight = _range(body.get("weight", 1.0), f"{here}.weight")
         if weight.low != weight.high or weight.low < 0:
             raise ConfigError(f"{here}.weight: expected one number >= 0")
-        out[str(name)] = ArchetypeRanges(weight.low, settings)
+        out[str(name)] = ArchetypeRanges(weight.low, settings, styles)
     return out
 
 
@@ -328,6 +334,9 @@ def _campaign(
     focus: float,
 ) -> dict[str, Any]:
     body = _draw_section(rng, arch.settings, _INTS["campaign"])
+    styles = _draw_section(rng, arch.email_styles, frozenset())
+    if any(w > 0 for w in styles.values()):
+        body["email_styles"] = styles
     if rng.random() < focus:
         markets = rng.sample([m for m, _ in _FOCUS_MARKETS], k=8)
         picked = rng.choices(markets, weights=[dict(_FOCUS_MARKETS)[m] for m in markets], k=2)
