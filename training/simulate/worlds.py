@@ -342,6 +342,8 @@ def _campaign(
         picked = rng.choices(markets, weights=[dict(_FOCUS_MARKETS)[m] for m in markets], k=2)
         body["target_countries"] = {m: rng.uniform(1.0, 3.0) for m in dict.fromkeys(picked)}
     body["size"] = max(5, round(body["size"] * scale))
+    if "switch_after" in body:  # a count of accounts, like size
+        body["switch_after"] = max(1, round(body["switch_after"] * scale))
     hours = body.get("duration_hours", 24.0 * body.get("duration_days", 1.0))
     tail = hours / 24.0
     if archetype in _DORMANT:
