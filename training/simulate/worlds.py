@@ -45,6 +45,7 @@ from training.simulate.config import (
     SimConfig,
     config_from_mapping,
 )
+from training.simulate.locales import COUNTRIES
 
 WORLDS_PATH: Final = CONFIG_DIR / "worlds.yaml"
 # Archetypes that share a playbook; leave-family-out evaluation holds a whole family out.
@@ -210,7 +211,12 @@ def _ranges(data: object, allowed: Collection[str], where: str) -> dict[str, Ran
     return {str(k): _range(v, f"{where}.{k}") for k, v in data.items()}
 
 
-_LEGIT_KEYS = frozenset(f.name for f in fields(LegitConfig)) - _NOT_DRAWN_LEGIT
+# Not a LegitConfig field: the log-scale spread by which a world's country mix departs from the
+# built-in one (0: the built-in mix; 1: weights vary about e-fold either way).
+_COUNTRY_SPREAD = "country_spread"
+_LEGIT_KEYS = (frozenset(f.name for f in fields(LegitConfig)) - _NOT_DRAWN_LEGIT) | {
+    _COUNTRY_SPREAD
+}
 _HARD_KEYS = frozenset(
     f.name for f in fields(HardNegativeConfig) if str(f.type) != "tuple[int, int]"
 )
@@ -393,6 +399,13 @@ def draw_world(
     )
     if "signups_per_day" in legit:
         legit["signups_per_day"] = round(legit["signups_per_day"] * scale, 3)
+    spread = legit.pop(_COUNTRY_SPREAD, 0.0)
+    if spread > 0:
+        crng = random.Random(f"world:{ranges.name}:{seed}:countries")
+        legit["countries"] = {
+            c.code: round(c.weight * math.exp(crng.gauss(0.0, spread)), 6)
+            for c in COUNTRIES.values()
+        }
     hard = _draw_section(
         random.Random(f"world:{ranges.name}:{seed}:hard_negatives"),
         ranges.hard_negatives,
