@@ -83,9 +83,13 @@ def _score(args: argparse.Namespace) -> int:
 
 def _simulate(args: argparse.Namespace) -> int:
     from service.events import write_stream
-    from training.simulate import default_config, load_config, simulate
+    from training.simulate import default_config, draw_world, load_config, simulate, world_ranges
 
-    config = load_config(args.config) if args.config else default_config()
+    if args.world:
+        ranges = world_ranges(args.world)
+        config = draw_world(ranges, args.seed, days=args.days, scale=args.scale)
+    else:
+        config = load_config(args.config) if args.config else default_config()
     if args.out == "-":
         count = write_stream(simulate(config, args.seed), sys.stdout)
     else:
@@ -249,7 +253,13 @@ def build_parser() -> argparse.ArgumentParser:
     score.set_defaults(func=_score)
 
     simulate = sub.add_parser("simulate", help="write a simulated event stream (JSON lines)")
-    simulate.add_argument("--config", type=Path)
+    source = simulate.add_mutually_exclusive_group()
+    source.add_argument("--config", type=Path)
+    source.add_argument(
+        "--world", help="draw a world from this range set of training/configs/worlds.yaml"
+    )
+    simulate.add_argument("--days", type=int, default=28, help="with --world: length in days")
+    simulate.add_argument("--scale", type=float, default=1.0, help="with --world: size factor")
     simulate.add_argument("--seed", type=int, default=1)
     simulate.add_argument("--out", default="-")
     simulate.set_defaults(func=_simulate)

@@ -254,11 +254,13 @@ def test_records_round_trip_through_json(stream: list[StreamRecord]) -> None:
         assert record_from_dict(line) == record
 
 
+@pytest.mark.parametrize(
+    "held_out", ["slow_distillation", "dormant_key_farm", "sim_farm", "aged_marketplace"]
+)
 def test_holding_out_a_campaign_leaves_the_rest_unchanged(
-    small: SimConfig, ip_data: IpData, stream: list[StreamRecord]
+    small: SimConfig, ip_data: IpData, stream: list[StreamRecord], held_out: str
 ) -> None:
     """Dropping a campaign from the config removes its events and changes no other event."""
-    held_out = "slow_distillation"
     config = dataclasses.replace(
         small, campaigns=tuple(c for c in small.campaigns if c.archetype != held_out)
     )

@@ -69,13 +69,13 @@ class LegitConfig:
     relay_share: float = 0.0
     form_fill_median_s: float = 34.0
     form_fill_sigma: float = 0.55
-    autofill_share: float = 0.06
+    autofill_share: float = 0.15
     form_fill_slow_share: float = 0.02
     form_fill_missing_share: float = 0.03
-    first_key_seconds: float = 0.0
-    first_key_minutes: float = 0.14
-    first_key_hours: float = 0.3
-    first_key_days: float = 0.56
+    first_key_seconds: float = 0.25
+    first_key_minutes: float = 0.15
+    first_key_hours: float = 0.2
+    first_key_days: float = 0.4
     first_key_days_median: float = 3.5
     second_key_soon_share: float = 0.12
     key_same_device_share: float = 0.74
@@ -102,6 +102,8 @@ class HardNegativeConfig:
     corporate_egress_companies: int = 12
     campuses: int = 0
     campus_users: int = 0
+    offices: int = 0
+    office_users: int = 0
     hotels: int = 0
     hotel_guests: int = 0
     flash_crowds: int = 0

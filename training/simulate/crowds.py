@@ -8,6 +8,7 @@ flash_crowd                 a launch or a viral post: hundreds of signups within
 campus_nat                  a university's few NAT addresses shared by hundreds of students
                             over weeks, school mail with numeric local parts
 hotel_wifi                  one hotel address, guests from many countries, cards from home
+office_nat                  an office's one or two addresses, work mail, identical laptops
 ==========================  ==================================================================
 """
 
@@ -16,12 +17,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from service.events import StreamRecord, Truth
-from training.simulate.agents import Agent, browser_ua
+from training.simulate.agents import Agent, browser_ua, person_agent
 from training.simulate.identities import weighted
 from training.simulate.people import person_draft, person_keys
 from training.simulate.world import DAY_MS, HOUR_MS, World, lognormal_ms
 
-CROWDS = ("flash_crowd", "campus_nat", "hotel_wifi")
+CROWDS = ("flash_crowd", "campus_nat", "hotel_wifi", "office_nat")
+_OFFICE_HOURS = [0.0] * 8 + [1.0] * 10 + [0.15] * 6
 
 
 def with_ip(record: StreamRecord, ip: str) -> StreamRecord:
@@ -103,6 +105,45 @@ def campuses(world: World) -> list[StreamRecord]:
             out += [
                 record,
                 *(with_ip(k, rng.choice(nat)) if rng.random() < 0.6 else k for k in keys),
+            ]
+    return out
+
+
+def offices(world: World) -> list[StreamRecord]:
+    """Ordinary offices: one or two NAT addresses, work mail, a standard laptop build."""
+    cfg = world.config.hard_negatives
+    truth = Truth(label="legitimate", cohort="office_nat")
+    out: list[StreamRecord] = []
+    companies = [o for o in world.organisations if not o.school] or world.organisations
+    per_office = cfg.office_users // max(1, cfg.offices)
+    for index in range(cfg.offices):
+        rng = world.rng("office_nat", index)
+        org = rng.choice(companies)
+        country = world.pick_country(rng, ((org.country, 1.0),))
+        nat = [world.net.residential(rng, country.code) for _ in range(rng.randint(1, 2))]
+        build = person_agent(rng, country, world.start_ms, mobile=False)
+        for _ in range(per_office):
+            timezone = weighted(rng, country.timezones)
+            day = rng.randrange(world.config.days)
+            ms = world.local_moment(rng, day, timezone, _OFFICE_HOURS)
+            if not world.within(ms):
+                continue
+            agent = build if rng.random() < 0.5 else None
+            draft, _ = person_draft(
+                world,
+                rng,
+                country,
+                ms,
+                timezone=timezone,
+                agent=agent,
+                ip=rng.choice(nat),
+                org=org if rng.random() < 0.85 else None,
+            )
+            record = world.signup(rng, draft, ms, truth)
+            keys = person_keys(world, rng, record.event.account_id, ms, draft, truth)
+            out += [
+                record,
+                *(with_ip(k, rng.choice(nat)) if rng.random() < 0.7 else k for k in keys),
             ]
     return out
 

@@ -12,7 +12,7 @@ traveller                   IP country differs from card, phone and sometimes ti
 key_burst_developer         several API keys within one minute, some from a CLI
 corporate_egress            work users behind a cloud security proxy: datacenter addresses
 flash_crowd, campus_nat,    see :mod:`training.simulate.crowds`
-hotel_wifi
+hotel_wifi, office_nat
 ==========================  ==================================================================
 """
 
@@ -25,7 +25,7 @@ from dataclasses import replace
 from service.domain import Payment
 from service.events import StreamRecord, Truth
 from training.simulate.agents import device_id, library_agent, person_agent, safari_agent
-from training.simulate.crowds import CROWDS, campuses, flash_crowds, hotels
+from training.simulate.crowds import CROWDS, campuses, flash_crowds, hotels, offices
 from training.simulate.crowds import with_ip as _with_ip
 from training.simulate.identities import handle, hide_my_email, weighted
 from training.simulate.locales import COUNTRIES, Country
@@ -347,4 +347,5 @@ GENERATORS: tuple[Callable[[World], list[StreamRecord]], ...] = (
     flash_crowds,
     campuses,
     hotels,
+    offices,
 )

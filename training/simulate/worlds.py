@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -37,6 +37,7 @@ import yaml
 from training.simulate.config import (
     ARCHETYPES,
     CONFIG_DIR,
+    EMAIL_STYLES,
     CampaignConfig,
     ConfigError,
     HardNegativeConfig,
@@ -44,6 +45,7 @@ from training.simulate.config import (
     SimConfig,
     config_from_mapping,
 )
+from training.simulate.locales import COUNTRIES
 
 WORLDS_PATH: Final = CONFIG_DIR / "worlds.yaml"
 # Archetypes that share a playbook; leave-family-out evaluation holds a whole family out.
@@ -67,6 +69,7 @@ _SCALED_COHORTS = frozenset(
         "key_burst_developers",
         "corporate_egress_users",
         "campus_users",
+        "office_users",
         "hotel_guests",
     )
 )
@@ -126,6 +129,7 @@ class ArchetypeRanges:
 
     weight: float
     settings: Mapping[str, Range]
+    email_styles: Mapping[str, Range] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +152,7 @@ class WorldRanges:
         for name, arch in self.archetypes.items():
             out[f"{name}.weight"] = Range(arch.weight, arch.weight)
             out |= {f"{name}.{k}": v for k, v in arch.settings.items()}
+            out |= {f"{name}.email_styles.{k}": v for k, v in arch.email_styles.items()}
         return out
 
 
@@ -206,7 +211,12 @@ def _ranges(data: object, allowed: Collection[str], where: str) -> dict[str, Ran
     return {str(k): _range(v, f"{where}.{k}") for k, v in data.items()}
 
 
-_LEGIT_KEYS = frozenset(f.name for f in fields(LegitConfig)) - _NOT_DRAWN_LEGIT
+# Not a LegitConfig field: the log-scale spread by which a world's country mix departs from the
+# built-in one (0: the built-in mix; 1: weights vary about e-fold either way).
+_COUNTRY_SPREAD = "country_spread"
+_LEGIT_KEYS = (frozenset(f.name for f in fields(LegitConfig)) - _NOT_DRAWN_LEGIT) | {
+    _COUNTRY_SPREAD
+}
 _HARD_KEYS = frozenset(
     f.name for f in fields(HardNegativeConfig) if str(f.type) != "tuple[int, int]"
 )
@@ -227,7 +237,9 @@ def _archetypes(data: object, where: str) -> dict[str, ArchetypeRanges]:
             )
         if not isinstance(body, Mapping):
             raise ConfigError(f"{here}: expected a mapping")
-        settings = _ranges({k: v for k, v in body.items() if k != "weight"}, _CAMPAIGN_KEYS, here)
+        own = {k: v for k, v in body.items() if k not in ("weight", "email_styles")}
+        settings = _ranges(own, _CAMPAIGN_KEYS, here)
+        styles = _ranges(body.get("email_styles"), EMAIL_STYLES, f"{here}.email_styles")
         if "size" not in settings or ("duration_hours" in settings) == (
             "duration_days" in settings
         ):
@@ -235,7 +247,7 @@ def _archetypes(data: object, where: str) -> dict[str, ArchetypeRanges]:
         weight = _range(body.get("weight", 1.0), f"{here}.weight")
         if weight.low != weight.high or weight.low < 0:
             raise ConfigError(f"{here}.weight: expected one number >= 0")
-        out[str(name)] = ArchetypeRanges(weight.low, settings)
+        out[str(name)] = ArchetypeRanges(weight.low, settings, styles)
     return out
 
 
@@ -328,11 +340,16 @@ def _campaign(
     focus: float,
 ) -> dict[str, Any]:
     body = _draw_section(rng, arch.settings, _INTS["campaign"])
+    styles = _draw_section(rng, arch.email_styles, frozenset())
+    if any(w > 0 for w in styles.values()):
+        body["email_styles"] = styles
     if rng.random() < focus:
         markets = rng.sample([m for m, _ in _FOCUS_MARKETS], k=8)
         picked = rng.choices(markets, weights=[dict(_FOCUS_MARKETS)[m] for m in markets], k=2)
         body["target_countries"] = {m: rng.uniform(1.0, 3.0) for m in dict.fromkeys(picked)}
     body["size"] = max(5, round(body["size"] * scale))
+    if "switch_after" in body:  # a count of accounts, like size
+        body["switch_after"] = max(1, round(body["switch_after"] * scale))
     hours = body.get("duration_hours", 24.0 * body.get("duration_days", 1.0))
     tail = hours / 24.0
     if archetype in _DORMANT:
@@ -382,6 +399,13 @@ def draw_world(
     )
     if "signups_per_day" in legit:
         legit["signups_per_day"] = round(legit["signups_per_day"] * scale, 3)
+    spread = legit.pop(_COUNTRY_SPREAD, 0.0)
+    if spread > 0:
+        crng = random.Random(f"world:{ranges.name}:{seed}:countries")
+        legit["countries"] = {
+            c.code: round(c.weight * math.exp(crng.gauss(0.0, spread)), 6)
+            for c in COUNTRIES.values()
+        }
     hard = _draw_section(
         random.Random(f"world:{ranges.name}:{seed}:hard_negatives"),
         ranges.hard_negatives,
