@@ -61,7 +61,7 @@ def gain_table(event_type: EventType, booster: lgb.Booster) -> list[dict[str, An
     """Each feature's share of the model's total split gain and its constraint, largest first."""
     gains = np.asarray(booster.feature_importance(importance_type="gain"), dtype=np.float64)
     total = float(gains.sum()) or 1.0
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"feature": f.name, "gain_share": float(g) / total, "constraint": label(f)}
         for f, g in zip(FEATURES[event_type], gains, strict=True)
     ]

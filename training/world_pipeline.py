@@ -8,6 +8,9 @@ ranges in ``training/configs/worlds.yaml``), and:
    featurizer (each with its own state) and the models are trained on them; ``valid_worlds``
    further worlds from the same ranges serve early stopping, the hyper-parameter search,
    calibration and the thresholds (false-positive budgets on pooled legitimate events);
+   the review thresholds of both models are then chosen together, per account
+   (:mod:`training.thresholds`): the fewest fraud accounts reaching a key with at most
+   ``account_budget`` of legitimate validation accounts held;
 2. the headline is *leave-worlds-out*: ``eval_worlds`` worlds drawn from the ``shifted`` ranges
    (priors partly outside the training ranges), decided as the server decides (model, policy
    thresholds and the legitimate-envelope rule), per cohort and campaign, per world and pooled;
@@ -38,6 +41,7 @@ import numpy as np
 
 from service.domain import EventType
 from service.model import load_model
+from service.model.artifact import Thresholds
 from training import envelope, plots
 from training.batch import decide
 from training.cohorts import DecidedEvent, accounts, summarise
@@ -50,6 +54,7 @@ from training.pipeline import fingerprint
 from training.progress import Progress
 from training.reasons_check import reason_agreement
 from training.streams import StreamSpec, WorldDraw, executor, replay, scorer_evaluation
+from training.thresholds import AccountScores, JointChoice, joint_review
 from training.train import Split, TrainConfig
 from training.world_summary import model_card, write_report
 
@@ -76,6 +81,9 @@ class WorldOptions:
     holdout: tuple[str, ...] = ("sleeper_aging", "dormant_key_farm")
     legacy: bool = True  # also judge on the old single-world config at a fresh seed
     workers: int = 2  # processes for replays
+    # Review thresholds: at most this share of legitimate validation-world *accounts* held
+    # (signup or key), chosen jointly for both event types (training.thresholds).
+    account_budget: float = 0.015
 
 
 @dataclass(frozen=True)
@@ -206,7 +214,10 @@ def run_worlds(
     cut = np.cumsum([len(p.train), len(p.valid), len(p.evaluation), len(p.held_train)])
     train_sets, valid_sets = replayed[: cut[0]], replayed[cut[0] : cut[1]]
     eval_sets = replayed[cut[1] : cut[2]]
-    held_train, held_valid = replayed[cut[2] : cut[3]], replayed[cut[3] : cut[3] + len(p.held_valid)]
+    held_train, held_valid = (
+        replayed[cut[2] : cut[3]],
+        replayed[cut[3] : cut[3] + len(p.held_valid)],
+    )
     legacy_set = replayed[-1] if p.legacy else None
 
     data = concat([*train_sets, *valid_sets])
@@ -241,6 +252,13 @@ def run_worlds(
     }
     staging = Path(tempfile.mkdtemp(prefix="signupguard-model-"))
     try:
+        export_artifact(staging / "first", fitted.models, "", meta, "# {version}\n")
+        choice = _choose_review(fitted, staging / "first", p.valid, valid_sets, limits, options)
+        progress.say(
+            f"review thresholds: signup {choice.signup_review:.4f}, key "
+            f"{choice.api_key_review:.4f} (validation accounts: legitimate held "
+            f"{choice.legitimate_held:.2%}, fraud reaching a key {choice.fraud_reached_key:.2%})"
+        )
         version = export_artifact(
             staging / "model", fitted.models, fingerprint([data]), meta, "# {version}\n"
         )
@@ -253,7 +271,9 @@ def run_worlds(
         lwo["scorer_agrees_with_batch"] = all(
             first[k] == scored[k] for k in ("cohorts", "campaigns", "overall")
         )
-        held = _held_out(fitted, p, held_train, held_valid, eval_sets, config, seed, progress)
+        held = _held_out(
+            fitted, p, held_train, held_valid, eval_sets, config, seed, options, progress
+        )
         legacy: dict[str, Any] | None = None
         if p.legacy is not None and legacy_set is not None:
             served, _ = _served(staging / "model", legacy_set, limits)
@@ -280,11 +300,15 @@ def run_worlds(
             if (s := fitted.searches.get(t)) is not None
         },
         "thresholds": {
-            t.value: {"challenge": m.thresholds.challenge, "review": m.thresholds.review,
-                      "block": m.thresholds.block}
+            t.value: {
+                "challenge": m.thresholds.challenge,
+                "review": m.thresholds.review,
+                "block": m.thresholds.block,
+            }
             for t, m in fitted.models.items()
         },
         "features": {t.value: gain_table(t, fitted.models[t].booster) for t in EventType},
+        "joint_review": {"account_budget": options.account_budget, **dataclasses.asdict(choice)},
         "leave_worlds_out": {
             "sources": [s.describe() for s in p.evaluation],
             **lwo,
@@ -311,6 +335,31 @@ def run_worlds(
     return result
 
 
+def _choose_review(
+    fitted: Fitted,
+    model_dir: Path,
+    specs: Sequence[StreamSpec],
+    valid_sets: Sequence[Dataset],
+    limits: dict[str, dict[str, float]],
+    options: WorldOptions,
+) -> JointChoice:
+    """Set both models' review thresholds jointly on the validation worlds (in place)."""
+    events: list[DecidedEvent] = []
+    for spec, data in zip(specs, valid_sets, strict=True):
+        served, _ = _served(model_dir, data, limits)
+        events += _tagged(served, f"w{spec.seed}")
+    choice = joint_review(AccountScores.from_events(events), options.account_budget)
+    for event_type, chosen in (
+        (EventType.SIGNUP, choice.signup_review),
+        (EventType.API_KEY, choice.api_key_review),
+    ):
+        model = fitted.models[event_type]
+        old = model.thresholds
+        review = min(chosen, old.block)
+        model.thresholds = Thresholds(min(old.challenge, review), review, old.block)
+    return choice
+
+
 def _held_out(
     fitted: Fitted,
     p: Plan,
@@ -319,6 +368,7 @@ def _held_out(
     eval_sets: list[Dataset],
     config: TrainConfig,
     seed: int,
+    options: WorldOptions,
     progress: Progress,
 ) -> dict[str, Any] | None:
     """A model trained without the held-out family, judged on the shifted worlds."""
@@ -331,8 +381,13 @@ def _held_out(
     held = fit_models(data, config, seed, chosen=fitted.configs, splits=splits)
     limits = envelope.fit(held.data, held.splits)
     with tempfile.TemporaryDirectory() as tmp:
+        first = Path(tmp) / "first"
+        export_artifact(first, held.models, "", {"envelope": limits}, "# {version}\n")
+        _choose_review(held, first, p.held_valid, held_valid, limits, options)
         out = Path(tmp) / "model"
-        version = export_artifact(out, held.models, "held-out", {"envelope": limits}, "# {version}\n")
+        version = export_artifact(
+            out, held.models, "held-out", {"envelope": limits}, "# {version}\n"
+        )
         judged, _ = _judge(out, p.evaluation, eval_sets, limits)
     return {"archetypes": family, "model_version": version, **judged}
 
@@ -370,12 +425,13 @@ def main(argv: list[str] | None = None) -> int:
     result = run_worlds(
         args.ranges, args.seed, args.out, args.report, options=options, progress=progress
     )
-    pooled = result["leave_worlds_out"]["pooled"]["overall"]
+    lwo = result["leave_worlds_out"]
+    pooled = lwo["pooled"]["overall"]
+    auc = lwo["pooled"]["events"]["signup"].get("roc_auc", float("nan"))
     print(
-        f"leave-worlds-out ({len(result['leave_worlds_out']['sources'])} shifted worlds): "
+        f"leave-worlds-out ({len(lwo['sources'])} shifted worlds): "
         f"legitimate held or blocked {pooled['legitimate_held_or_blocked']:.2%}, "
-        f"fraud reaching a key {pooled['fraud_reached_key']:.2%}; "
-        f"signup ROC-AUC {result['leave_worlds_out']['pooled']['events']['signup'].get('roc_auc', float('nan')):.3f}"
+        f"fraud reaching a key {pooled['fraud_reached_key']:.2%}; signup ROC-AUC {auc:.3f}"
     )
     print(f"model {result['model_version']} in {args.out}, report in {args.report}/summary.md")
     return 0

@@ -38,7 +38,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str,
 
 
 def test_plan_never_reuses_a_world() -> None:
-    """Train, validation and evaluation worlds are distinct draws; evaluation uses shifted ranges."""
+    """Train, validation and evaluation worlds are distinct draws; evaluation is on shifted ones."""
     p = plan(DEFAULT_RANGES, 7, WorldOptions())
     seeds = [s.seed for s in [*p.train, *p.valid, *p.evaluation]]
     assert len(seeds) == len(set(seeds))
