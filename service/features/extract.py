@@ -94,14 +94,13 @@ def _velocity(
     names_: list[str], state: SignupState | ApiKeyState | None, out: dict[str, float]
 ) -> None:
     if state is None:
-        for name in names_:
-            out[name] = NAN
+        out.update(dict.fromkeys(names_, NAN))
         return
     values = (*state.velocity, *state.linked)
     if isinstance(state, SignupState):
         values = (*values, state.group)
-    for name, value in zip(names_, values, strict=True):
-        out[name] = _num(value)
+    floats = [NAN if v is None else float(v) for v in values]
+    out.update(zip(names_, floats, strict=True))
 
 
 def burst(hour: int | None, week: int | None) -> float:
@@ -136,7 +135,7 @@ def _recent_share(state: SignupState | None) -> float:
 
 
 def _vector(order: tuple[str, ...], out: dict[str, float]) -> Vector:
-    return np.array([out[n] for n in order], dtype=np.float64)
+    return np.fromiter(map(out.__getitem__, order), dtype=np.float64, count=len(order))
 
 
 def extract_signup(signals: SignupSignals, state: SignupState | None) -> Vector:

@@ -38,7 +38,8 @@ per /24. A burst ratio ``burst_<cell>`` (``burst_key_<cell>`` at key time) needs
 cell's count over the last hour against its hourly rate over the week before,
 ``(c_1h + 1) / ((c_7d - c_1h) / 167 + 1)``; 1 for a cell seen for the first time, large when a
 cell that was quiet fills up. ``email_domain_recent_share`` is ``c_1h / c_7d`` of the domain
-(NaN before its first signup): the share of its week's signups that came in the last hour.
+(NaN when the week holds no earlier signup at it): the share of its week's signups that came
+in the last hour.
 Counts are of events *before* this one, like every velocity feature.
 """
 

@@ -382,7 +382,7 @@ for _entity in API_KEY_BURSTS:
     )
 _TABLE["email_domain_recent_share"] = _count(
     "EMAIL_DOMAIN_NEW",
-    "{v:.0%} of this email domain's signups over the past week came in the last hour",
+    "{v:.0%} of this email domain's earlier signups over the past week came in the last hour",
 )
 
 

@@ -21,11 +21,11 @@ templates. The template is an identifier like any other: the caller stores only 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from service.signals.name import fold
 
 _RUN = re.compile(r"[^\W\d_]+|\d+|.", re.DOTALL)  # letter runs, digit runs, single others
+_LETTERS = re.compile(r"[^\W\d_]+")
 _MAX_LOCAL = 64  # RFC 5321's local-part limit: a longer one is cut there
 _MAX_NAME_PARTS = 6  # a longer name's later parts are left out of its shape and pieces
 _MAX_PIECES = 4  # a letter run is spelt with at most this many name parts
@@ -73,12 +73,16 @@ def _digits(run: str) -> str:
     return f"d{len(run)}"
 
 
-@lru_cache(maxsize=4096)
-def _name_parts(full_name: str) -> tuple[tuple[str, ...], str]:
+def _name_parts(full_name: str) -> tuple[list[str], str]:
     """The folded letter parts of a name and its shape (case classes, space separated)."""
-    raw = [p for p in full_name.split() if any(ch.isalpha() for ch in p)][:_MAX_NAME_PARTS]
-    parts = tuple(fold("".join(re.findall(r"[^\W\d_]+", p))) for p in raw)
-    return parts, " ".join(_case(p) for p in raw)
+    parts: list[str] = []
+    shape: list[str] = []
+    for raw in full_name.split()[:_MAX_NAME_PARTS]:
+        letters = raw if raw.isalpha() else "".join(_LETTERS.findall(raw))
+        if letters:
+            parts.append(fold(letters))
+            shape.append(_case(raw))
+    return parts, " ".join(shape)
 
 
 def identity_template(local_part: str | None, full_name: str | None) -> str | None:
@@ -86,15 +90,15 @@ def identity_template(local_part: str | None, full_name: str | None) -> str | No
     if not local_part:
         return None
     local = fold(local_part[:_MAX_LOCAL])
-    parts, shape = _name_parts(full_name.strip()) if full_name else ((), "")
-    pieces = _pieces([p for p in parts if p])
+    parts, shape = _name_parts(full_name) if full_name else ([], "")
+    pieces = _pieces(parts) if parts else None
     out: list[str] = []
     for run in _RUN.findall(local):
-        if run[0].isdecimal():
-            out.append(_digits(run) if run.isascii() else f"d{len(run)}")
-        elif run[0].isalpha():
+        if run.isalpha():
             spelt = _spell(run, pieces) if pieces else None
-            out.append(spelt if spelt else f"a{len(run)}")
+            out.append(spelt or f"a{len(run)}")
+        elif run[0].isdecimal():
+            out.append(_digits(run) if run.isascii() else f"d{len(run)}")
         else:
             out.append(run)
     return f"{''.join(out)}|{shape}"
