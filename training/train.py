@@ -52,9 +52,11 @@ class TrainConfig:
     # The API-key model's own budget (None: ``fpr_budget``). An account is held when its signup
     # *or any* of its key creations is, so per-account review volume adds up over both models.
     api_key_fpr_budget: dict[str, float] | None = None
-    # Monotone constraints and world-dependent exclusions from the feature spec
-    # (training.constraints); off only to measure what they cost.
+    # Monotone constraints and the treatment of world-dependent features from the feature spec
+    # (training.constraints): "interact", "exclude" or "free"; constraints off only to measure
+    # what they cost.
     constraints: bool = True
+    world_dependent: str = "interact"
     # One thread: on the two-core build machine the pipeline replays a stream in another process
     # while it trains, and LightGBM's result depends on the thread count (so it is fixed).
     num_threads: int = 1
@@ -149,7 +151,7 @@ def fit_booster(
     feature_names = list(names(event_type))
     categorical = list(categorical_names(event_type))
     params = lgb_params(config, seed, pos_weight(y_train, config.balance))
-    params.update(lgb_constraint_params(event_type, config.constraints))
+    params.update(lgb_constraint_params(event_type, config.constraints, config.world_dependent))
     train_set = lgb.Dataset(
         x_train,
         y_train,

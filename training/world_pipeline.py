@@ -307,7 +307,10 @@ def run_worlds(
             }
             for t, m in fitted.models.items()
         },
-        "features": {t.value: gain_table(t, fitted.models[t].booster) for t in EventType},
+        "features": {
+            t.value: gain_table(t, fitted.models[t].booster, config.world_dependent)
+            for t in EventType
+        },
         "joint_review": {"account_budget": options.account_budget, **dataclasses.asdict(choice)},
         "leave_worlds_out": {
             "sources": [s.describe() for s in p.evaluation],

@@ -136,9 +136,13 @@ def _features_markdown(features: dict[str, list[dict[str, Any]]], top: int = 25)
                 for r in rows[:top]
             ),
             "",
-            "Excluded (world-dependent): "
+            "World-dependent features and their share of the gain: "
             + (
-                ", ".join(r["feature"] for r in rows if r["constraint"].startswith("excluded"))
+                ", ".join(
+                    f"{r['feature']} {r['gain_share']:.1%}"
+                    for r in rows
+                    if r["constraint"].startswith(("excluded", "world-dependent"))
+                )
                 or "none"
             )
             + ".",
@@ -230,8 +234,10 @@ def summary_markdown(result: dict[str, Any]) -> str:
         "## Features: share of the gain and constraint",
         "",
         "Directions come from the feature spec (`service/features/spec.py`); monotone "
-        "constraints use LightGBM's `intermediate` method; world-dependent features get a zero "
-        "split-gain penalty (see `training/constraints.py`).",
+        "constraints use LightGBM's `intermediate` method. World-dependent features (time to "
+        "first key, form-fill time, presence flags, popular cells' raw counts…) carry no "
+        "direction and may only share a tree branch with coordination features (velocity, "
+        "linkage, group, burst), at half their split gain (see `training/constraints.py`).",
         "",
         *_features_markdown(result["features"]),
     ]
@@ -297,8 +303,9 @@ def model_card(result: dict[str, Any]) -> str:
             "## What it is",
             "",
             "Two LightGBM binary classifiers (signups; API-key creations), Platt-calibrated, "
-            "trained under monotone constraints from the feature spec, with world-dependent "
-            "features excluded. The key model reads the account's signup score (cross-fitted in "
+            "trained under monotone constraints from the feature spec; world-dependent "
+            "features may only act together with coordination features. "
+            "The key model reads the account's signup score (cross-fitted in "
             "training).",
             "",
             "## Training data",

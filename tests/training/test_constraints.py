@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import pytest
@@ -22,9 +23,10 @@ def _data(event_type: EventType, n: int = 2000) -> tuple[np.ndarray, np.ndarray]
 
 
 @pytest.mark.parametrize("event_type", list(EventType))
-def test_every_feature_gets_one_constraint(event_type: EventType) -> None:
+@pytest.mark.parametrize("mode", ["interact", "exclude", "free"])
+def test_every_feature_gets_one_constraint(event_type: EventType, mode: str) -> None:
     """The constraint vectors follow the spec: one entry per feature, none on categories."""
-    params = lgb_constraint_params(event_type)
+    params = lgb_constraint_params(event_type, mode=mode)
     feats = FEATURES[event_type]
     assert len(params["monotone_constraints"]) == len(feats)
     assert len(params["feature_penalty"]) == len(feats)
@@ -32,23 +34,56 @@ def test_every_feature_gets_one_constraint(event_type: EventType) -> None:
         feats, params["monotone_constraints"], params["feature_penalty"], strict=True
     ):
         assert mono in (-1, 0, 1)
-        if f.kind is Kind.CATEGORICAL or excluded(f):
+        if f.kind is Kind.CATEGORICAL or f.world_dependent:
             assert mono == 0
-        assert penalty == (0.0 if excluded(f) else 1.0)
+        if excluded(f, mode):
+            assert penalty == 0.0
+        elif f.world_dependent and mode == "interact":
+            assert 0.0 < penalty < 1.0
+        else:
+            assert penalty == 1.0
     assert params["monotone_constraints_method"] == "intermediate"
+    assert ("interaction_constraints" in params) == (mode == "interact")
 
 
-def test_world_dependent_features_are_excluded() -> None:
-    """Time to first key and account age never split a tree, whatever the labels say."""
+def test_excluded_world_dependent_features_never_split() -> None:
+    """With mode "exclude", time to first key never splits a tree, whatever the labels say."""
     event_type = EventType.API_KEY
     names = [f.name for f in FEATURES[event_type]]
     x, _ = _data(event_type)
     column = names.index("signup_to_first_key_s")
-    assert excluded(FEATURES[event_type][column])
+    assert excluded(FEATURES[event_type][column], "exclude")
     y = (x[:, column] >= 2).astype(np.int64)  # the label is this feature alone
-    booster = fit_booster(event_type, x, y, None, None, FAST, seed=1)
-    gains = {r["feature"]: r["gain_share"] for r in gain_table(event_type, booster)}
+    config = dataclasses.replace(FAST, world_dependent="exclude")
+    booster = fit_booster(event_type, x, y, None, None, config, seed=1)
+    gains = {r["feature"]: r["gain_share"] for r in gain_table(event_type, booster, "exclude")}
     assert gains["signup_to_first_key_s"] == 0.0
+
+
+def _paths(node: dict[str, Any], seen: tuple[int, ...] = ()) -> list[tuple[int, ...]]:
+    if "split_feature" not in node:
+        return [seen]
+    here = (*seen, int(node["split_feature"]))
+    return _paths(node["left_child"], here) + _paths(node["right_child"], here)
+
+
+def test_world_dependent_features_only_meet_coordination_features() -> None:
+    """Under "interact", no branch combines time to first key with an identity attribute."""
+    event_type = EventType.API_KEY
+    feats = FEATURES[event_type]
+    names = [f.name for f in feats]
+    x, _ = _data(event_type)
+    wd, other = names.index("signup_to_first_key_s"), names.index("ip_is_datacenter")
+    y = ((x[:, wd] >= 2) & (x[:, other] >= 2)).astype(np.int64)  # an interaction to tempt it
+    booster = fit_booster(event_type, x, y, None, None, FAST, seed=1)
+    group = set(lgb_constraint_params(event_type)["interaction_constraints"][1])
+    used_wd = False
+    for tree in booster.dump_model()["tree_info"]:
+        for path in _paths(tree["tree_structure"]):
+            if any(feats[i].world_dependent for i in path):
+                used_wd = True
+                assert set(path) <= group, [names[i] for i in path]
+    assert used_wd, "the feature is still usable, only its company is constrained"
 
 
 def test_a_positive_direction_cannot_be_learnt_backwards() -> None:
