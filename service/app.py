@@ -21,6 +21,7 @@ from service.model import LoadedModel, load_model
 from service.observability import Metrics
 from service.policy import PolicyConfig
 from service.profiling import StageTimer
+from service.rules import RuleEngine, RuleStore
 from service.scoring import Scorer
 from service.serving import ModelManager, Serving
 from service.signals import SignalExtractor
@@ -60,6 +61,7 @@ class Components:
     models: ModelManager
     state: StateStore
     store: SqlDecisionStore
+    rules: RuleEngine
 
     @property
     def model(self) -> LoadedModel:
@@ -68,6 +70,7 @@ class Components:
 
     def close(self) -> None:
         """Flush decisions and release resources."""
+        self.rules.close()
         self.store.close()
         self.state.close()
         self.models.close()
@@ -122,6 +125,8 @@ def build_components(
         shadow,
     )
     featurizer = Featurizer(extractor, state, Hasher(settings.hash_key.get_secret_value().encode()))
+    rules = RuleEngine(RuleStore(store.engine), metrics.registry if metrics else None)
+    rules.start(settings.rules_poll_interval_s)
     scorer = Scorer(
         featurizer=featurizer,
         serving=models.serving,
@@ -131,13 +136,14 @@ def build_components(
         metrics=metrics,
         stages=StageTimer(metrics.registry) if metrics and settings.profile_stages else None,
         idempotency_cache_size=settings.idempotency_cache_size,
+        rules=rules,
     )
     models.subscribe(lambda new, _old: scorer.swap(new))
     if metrics is not None:
         models.subscribe(_model_metrics(metrics))
     if settings.model_watch_interval_s > 0:
         models.watch(settings.model, settings.model_watch_interval_s)
-    return Components(scorer=scorer, models=models, state=state, store=store)
+    return Components(scorer=scorer, models=models, state=state, store=store, rules=rules)
 
 
 def tune_gc(gen0_threshold: int) -> None:

@@ -1,6 +1,6 @@
 """Thresholds, rules, reason codes and fallbacks."""
 
-from service.policy.policy import Policy, PolicyConfig, Verdict, action_for
+from service.policy.policy import Policy, PolicyConfig, RuleHit, Verdict, action_for
 from service.policy.reasons import model_reasons
 from service.policy.rules import RuleInputs, RuleList
 
@@ -8,6 +8,7 @@ __all__ = [
     "Policy",
     "PolicyConfig",
     "RuleInputs",
+    "RuleHit",
     "RuleList",
     "Verdict",
     "action_for",
