@@ -22,6 +22,7 @@ from service.observability import Metrics
 from service.policy import PolicyConfig
 from service.profiling import StageTimer
 from service.rules import RuleEngine, RuleStore
+from service.rules.core import RulesCore
 from service.scoring import Scorer
 from service.serving import ModelManager, Serving
 from service.signals import SignalExtractor
@@ -188,7 +189,7 @@ def serve(settings: Settings, stop: threading.Event | None = None) -> int:
         running.stop(0)
         return 2
     tune_gc(settings.gc_gen0_threshold)
-    running.serve_with(components.scorer, components.models)
+    running.serve_with(components.scorer, components.models, RulesCore(components.store.engine))
     if settings.metrics_port:
         start_http_server(settings.metrics_port, registry=metrics.registry)
     logger.info(

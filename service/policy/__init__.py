@@ -7,8 +7,8 @@ from service.policy.rules import RuleInputs, RuleList
 __all__ = [
     "Policy",
     "PolicyConfig",
-    "RuleInputs",
     "RuleHit",
+    "RuleInputs",
     "RuleList",
     "Verdict",
     "action_for",

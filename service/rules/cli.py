@@ -288,8 +288,7 @@ def format_backtest(out: dict[str, Any]) -> str:
         f"precision           {'n/a' if p is None else f'{p:.3f}':>10}",
         f"allowed legitimate accounts it would stop  {out['allowed_legitimate_accounts_stopped']}",
         f"allowed fraud accounts it would stop       {out['allowed_fraud_accounts_stopped']}",
-        "matches per day     "
-        + ", ".join(f"{d}: {n}" for d, n in out["matches_per_day"].items()),
+        "matches per day     " + ", ".join(f"{d}: {n}" for d, n in out["matches_per_day"].items()),
     ]
     if out["sample"]:
         lines.append("sample:")

@@ -25,7 +25,7 @@ class RulesCore:
         """The rule store over the same engine."""
         return RuleStore(self.engine)
 
-    def list(self, event_type: EventType | None = None) -> list[Rule]:
+    def rules(self, event_type: EventType | None = None) -> list[Rule]:
         """The newest version of every rule (of one event type)."""
         rules = self.store.current()
         return [r for r in rules if event_type is None or r.spec.event_type is event_type]

@@ -186,7 +186,7 @@ class _Checker:
 
     # literals
     def _number(self, t: Tree[Token], line: int, col: int) -> Node:
-        return Const(Type.NUMBER, line, col, float(t.children[0]))
+        return Const(Type.NUMBER, line, col, float(str(t.children[0])))
 
     def _string(self, t: Tree[Token], line: int, col: int) -> Node:
         raw = str(t.children[0])[1:-1]

@@ -36,8 +36,7 @@ _BINARY: dict[str, Callable[[Any, Any], Any]] = {
 
 def compile_row(checked: Checked) -> Callable[[RowInput], bool]:
     """The condition as a function of one event; raises on an evaluation error."""
-    fn = _compile(checked.root)
-    return fn  # the checker guarantees a bool result
+    return _compile(checked.root)
 
 
 def _compile(node: Node) -> Fn:

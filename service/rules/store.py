@@ -50,7 +50,9 @@ class RuleStore:
 
     def history(self, rule_id: str) -> list[Rule]:
         """Every version of one rule, oldest first; NotFound when there is none."""
-        found = self._read(select(rules).where(rules.c.rule_id == rule_id).order_by(rules.c.version))
+        found = self._read(
+            select(rules).where(rules.c.rule_id == rule_id).order_by(rules.c.version)
+        )
         if not found:
             raise NotFound(f"no rule {rule_id!r}")
         return found
