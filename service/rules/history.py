@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import orjson
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, case, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.domain import EventType, Label
@@ -55,7 +55,9 @@ def load(
         decisions.c.occurred_at,
         decisions.c.action,
         decisions.c.score,
-        decisions.c.features,
+        decisions.c.features_f64,
+        # the JSON list only for rows logged before 0003 (no packed vector)
+        case((decisions.c.features_f64.is_(None), decisions.c.features), else_=None),
         decisions.c.signals,
     ]
     if with_hits:
@@ -81,7 +83,7 @@ def load(
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=_CHUNK).execute(query)
             for part in result.partitions(_CHUNK):
-                ids, accs, occ, act, sc, feats, sigs, *rest = zip(*part, strict=True)
+                ids, accs, occ, act, sc, packed, feats, sigs, *rest = zip(*part, strict=True)
                 event_ids += ids
                 accounts += accs
                 occurred += occ
@@ -89,9 +91,9 @@ def load(
                 scores += sc
                 if rest:
                     hits += rest[0]
-                blocks.append(_vectors(feats, width))
+                blocks.append(_vectors(packed, feats, width))
                 if wanted:
-                    decoded = [orjson.loads(s) if s else {} for s in sigs]
+                    decoded = orjson.loads("[" + ",".join(s or "{}" for s in sigs) + "]")
                     for name in wanted:
                         sig[name] += [d.get(name, "") for d in decoded]
             labels = _labels(conn)
@@ -115,10 +117,25 @@ def load(
     )
 
 
-def _vectors(texts: tuple[str, ...], width: int) -> npt.NDArray[np.float64]:
-    """Many JSON feature lists (null for missing) as one float matrix, NaN for missing."""
-    parsed = orjson.loads(b"[" + ",".join(texts).encode() + b"]")
-    matrix = np.array(parsed, dtype=np.float64)  # None -> NaN
+def _vectors(
+    packed: tuple[bytes | None, ...], texts: tuple[str | None, ...], width: int
+) -> npt.NDArray[np.float64]:
+    """Logged vectors as one float matrix (NaN for missing): packed bytes, else the JSON list."""
+    if all(p is not None for p in packed):
+        blob = b"".join(p for p in packed if p is not None)
+        if len(blob) != len(packed) * width * 8:
+            raise StoreUnavailable(
+                f"logged feature vectors do not have the spec's {width} columns: "
+                "decisions from another feature spec"
+            )
+        return np.frombuffer(blob, dtype="<f8").reshape(len(packed), width).astype(np.float64)
+    rows = [
+        np.frombuffer(p, dtype="<f8")
+        if p is not None
+        else np.array(orjson.loads(t or "[]"), dtype=np.float64)
+        for p, t in zip(packed, texts, strict=True)
+    ]
+    matrix = np.array(rows, dtype=np.float64) if rows else np.empty((0, width))
     if matrix.ndim != 2 or matrix.shape[1] != width:
         raise StoreUnavailable(
             f"logged feature vectors do not have the spec's {width} columns: "

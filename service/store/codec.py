@@ -112,6 +112,7 @@ def row(line: bytes) -> dict[str, Any]:
             [{"code": c, "message": m, "weight": w} for c, m, w in obj["reasons"]]
         ).decode(),
         "features": orjson.dumps([None if math.isnan(v) else v for v in packed]).decode(),
+        "features_f64": _little_endian(packed),
         "case_id": str(obj["case_id"]),
         "shadow_model_version": obj.get("sv"),
         "shadow_score": obj.get("ss"),
@@ -119,6 +120,14 @@ def row(line: bytes) -> dict[str, Any]:
         "signals": None if obj.get("sg") is None else orjson.dumps(obj["sg"]).decode(),
         "rule_hits": None if obj.get("rh") is None else orjson.dumps(obj["rh"]).decode(),
     }
+
+
+def _little_endian(packed: array[float]) -> bytes:
+    if _SWAP:  # pragma: no cover - little-endian hosts
+        swapped = array("d", packed)
+        swapped.byteswap()
+        return swapped.tobytes()
+    return packed.tobytes()
 
 
 def decision(r: Any) -> Decision:

@@ -7,7 +7,8 @@ Create Date: 2026-12-06
 ``rules`` keeps every version of every rule; ``rules_revision`` is one counter that servers
 poll to hot-reload. ``decisions.signals`` holds the derived signals a rule may read (never raw
 PII) and ``decisions.rule_hits`` every live and shadow rule that matched, so a backtest replays
-conditions over values as they were at decision time.
+conditions over values as they were at decision time; ``decisions.features_f64`` is the vector
+as packed float64, which a backtest reads ~20x faster than the JSON list.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def upgrade() -> None:
     with op.batch_alter_table("decisions") as batch:
         batch.add_column(sa.Column("signals", sa.Text, nullable=True))
         batch.add_column(sa.Column("rule_hits", sa.Text, nullable=True))
+        batch.add_column(sa.Column("features_f64", sa.LargeBinary, nullable=True))
     op.create_table(
         "rules",
         sa.Column("rule_id", sa.String(64), primary_key=True),
@@ -57,5 +59,6 @@ def downgrade() -> None:
     op.drop_table("rules_revision")
     op.drop_table("rules")
     with op.batch_alter_table("decisions") as batch:
+        batch.drop_column("features_f64")
         batch.drop_column("rule_hits")
         batch.drop_column("signals")
