@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import tempfile
 import time
@@ -147,7 +148,7 @@ def build_log(url: str, rows: int, seed: int = 0) -> None:
             values[rng.random((n, width)) < 0.05] = np.nan
             batch = []
             for i in range(n):
-                vec = [None if v != v else v for v in values[i].tolist()]
+                vec = [None if math.isnan(v) else v for v in values[i].tolist()]
                 batch.append(
                     {
                         "decision_id": str(uuid.uuid4()),

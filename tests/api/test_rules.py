@@ -62,7 +62,7 @@ def _rules_stub(served: Served) -> rpb_grpc.RulesServiceStub:
     return rpb_grpc.RulesServiceStub(served.channel)
 
 
-def _save(served: Served, state: int, condition: str = RULE) -> rpb.Rule:
+def _save(served: Served, state: rpb.RuleState.ValueType, condition: str = RULE) -> rpb.Rule:
     rule = rpb.Rule(
         rule_id="dc-burst",
         event_type="signup",
@@ -72,7 +72,10 @@ def _save(served: Served, state: int, condition: str = RULE) -> rpb.Rule:
         message="datacenter burst (rule ${rule_id} v${version})",
         state=state,
     )
-    return _rules_stub(served).SaveRule(rpb.SaveRuleRequest(rule=rule), metadata=AUTH).rule
+    reply: rpb.SaveRuleResponse = _rules_stub(served).SaveRule(
+        rpb.SaveRuleRequest(rule=rule), metadata=AUTH
+    )
+    return reply.rule
 
 
 def _wait_for_revision(served: Served, revision: int) -> None:

@@ -10,8 +10,8 @@ from service.config import FailMode
 from service.domain import Action, EventType, Reason
 from service.features import names
 from service.model.artifact import Thresholds
-from service.policy import Policy, PolicyConfig, RuleInputs, RuleList
-from service.rules.engine import RuleEngine, RuleSet
+from service.policy import Policy, PolicyConfig, RuleInputs, RuleList, Verdict
+from service.rules.engine import RuleEngine, RuleResult, RuleSet
 from service.rules.model import Rule, RuleAction, RuleSpec, RuleState
 
 WIDTH = len(names(EventType.SIGNUP))
@@ -36,7 +36,9 @@ def _policy(config: PolicyConfig | None = None) -> Policy:
     return Policy(thresholds, config or PolicyConfig(), dict.fromkeys(EventType, FailMode.OPEN))
 
 
-def _decide(engine: RuleEngine, score: float, config: PolicyConfig | None = None) -> tuple:
+def _decide(
+    engine: RuleEngine, score: float, config: PolicyConfig | None = None
+) -> tuple[Verdict, RuleResult]:
     result = engine.evaluate(EventType.SIGNUP, [0.0] * WIDTH, score, {"email_domain": "x.io"})
     verdict = _policy(config).decide(
         EventType.SIGNUP,
