@@ -62,7 +62,7 @@ def _rules_stub(served: Served) -> rpb_grpc.RulesServiceStub:
     return rpb_grpc.RulesServiceStub(served.channel)
 
 
-def _save(served: Served, state: rpb.RuleState.ValueType, condition: str = RULE) -> rpb.Rule:
+def _save(served: Served, state: rpb.RuleState, condition: str = RULE) -> rpb.Rule:
     rule = rpb.Rule(
         rule_id="dc-burst",
         event_type="signup",
