@@ -107,10 +107,11 @@ def summarize(
     allowed = actions == int(Action.ALLOW)
     stopped_legit = set(accounts[allowed & (outcome == int(Label.LEGITIMATE))].tolist())
     stopped_fraud = set(accounts[allowed & (outcome == int(Label.FRAUD))].tolist())
-    days = Counter(
-        datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d")
-        for t in history.occurred_at[idx].tolist()
-    )
+    day_numbers, day_counts = np.unique(history.occurred_at[idx] // 86400, return_counts=True)
+    days = {
+        datetime.fromtimestamp(d * 86400, UTC).strftime("%Y-%m-%d"): int(n)
+        for d, n in zip(day_numbers.tolist(), day_counts.tolist(), strict=True)
+    }
     columns = history.columns
     feature_names = [n for n in checked.names if n.startswith("features.")]
     env = environment(checked.event_type)

@@ -7,13 +7,14 @@ one JSON array) and one ``numpy`` conversion; signals only when a condition read
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import orjson
-from sqlalchemy import Engine, case, select
+from sqlalchemy import Connection, Engine, Select, case, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.domain import EventType, Label
@@ -81,8 +82,7 @@ def load(
     hits: list[str | None] = []
     try:
         with engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=_CHUNK).execute(query)
-            for part in result.partitions(_CHUNK):
+            for part in _fetch(conn, query):
                 ids, accs, occ, act, sc, packed, feats, sigs, *rest = zip(*part, strict=True)
                 event_ids += ids
                 accounts += accs
@@ -115,6 +115,25 @@ def load(
         outcome=outcome,
         rule_hits=hits,
     )
+
+
+def _fetch(conn: Connection, query: Select[Any]) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows in chunks of plain DBAPI tuples (no per-row Row objects: ~25 % of a backtest).
+
+    The statement's only parameters are our own values (an event type, a spec hash, times),
+    inlined as literals. PostgreSQL reads through a server-side cursor, so memory stays flat.
+    """
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    named = conn.dialect.name == "postgresql"
+    cursor = dbapi.cursor(name="backtest") if named else dbapi.cursor()
+    try:
+        cursor.execute(sql)
+        while part := cursor.fetchmany(_CHUNK):
+            yield part
+    finally:
+        cursor.close()
 
 
 def _vectors(
