@@ -79,12 +79,10 @@ class AuthInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]  # grpc is 
     ) -> grpc.RpcMethodHandler | None:
         """Wrap the handler of a protected method; leave every other call alone."""
         handler = continuation(handler_call_details)
-        if (
-            handler is None
-            or handler.unary_unary is None
-            or not handler_call_details.method.startswith(self._prefixes)
-        ):
+        if handler is None or not handler_call_details.method.startswith(self._prefixes):
             return handler
+        if handler.unary_unary is None:
+            return None  # a streaming operator method would bypass the check: UNIMPLEMENTED
         inner = handler.unary_unary
         auth = self._auth
 

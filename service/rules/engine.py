@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
 
@@ -231,6 +230,6 @@ def _logged(compiled: CompiledRule) -> tuple[str, int, str, str]:
     return (r.rule_id, r.version, r.state.value, r.spec.action.value)
 
 
-def action_of(name: str) -> Any:
+def action_of(name: str) -> Action | None:
     """The decision action of a logged rule action (None for a tag)."""
     return RuleAction(name).to_action()

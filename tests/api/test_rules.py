@@ -258,3 +258,29 @@ def test_cli_backtest_prints_one_json_object(
     assert out["matched_accounts"] == 2
     assert out["by_outcome"] == {"fraud": 1, "legitimate": 0, "unknown": 1}
     assert out["precision"] == 1.0
+
+
+def test_decision_log_keeps_derived_signals_and_rule_hits_never_raw_pii(
+    serve: Callable[..., Served],
+) -> None:
+    """The row holds the email domain, countries and keyed /24 (no raw values), plus the hit."""
+    served = serve(admin_token=TOKEN, rules_poll_interval_s=0.02)
+    _save(served, rpb.RULE_STATE_SHADOW, 'signals.email_domain == "gmail.com"')
+    _wait_for_revision(served, 1)
+    request = samples.signup(7, ip="81.2.69.160")
+    served.stub.ScoreSignup(request, timeout=5)
+    assert served.components.store.flush(30)
+    with served.components.store.engine.connect() as conn:
+        row = conn.execute(
+            select(decisions.c.signals, decisions.c.rule_hits).where(
+                decisions.c.event_id == request.event_id
+            )
+        ).one()
+    signals = json.loads(row.signals)
+    assert signals["email_domain"] == "gmail.com"
+    assert (signals["ip_country"], signals["card_country"]) == ("GB", "GB")
+    assert "phone_region" not in signals  # the sample's Ofcom drama number has no region
+    assert len(signals["ip_prefix"]) == 32  # a keyed hash, not "81.2.69.0/24"
+    for raw in (request.identity.email, request.identity.phone, "81.2.69", "Alice"):
+        assert raw not in row.signals
+    assert json.loads(row.rule_hits) == [["dc-burst", 1, "shadow", "block"]]
