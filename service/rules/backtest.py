@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Engine
 
 from service.domain import Action, Label
-from service.rules.history import History, load
+from service.rules import history
 from service.rules.lang import Checked
 from service.rules.names import environment
 from service.rules.vector import matches
@@ -85,38 +87,47 @@ def run(
     """Replay ``checked`` over the logged decisions of its event type in ``[since, until)``."""
     started = time.perf_counter()
     signals = [n.split(".", 1)[1] for n in checked.names if n.startswith("signals.")]
-    history = load(engine, checked.event_type, since=since, until=until, signals=signals)
-    hit, errored = matches(checked, history.columns)
-    report = summarize(checked, history, hit, int(errored.sum()), sample)
-    return _timed(report, time.perf_counter() - started)
+    scanned = history.scan(engine, checked.event_type, since=since, until=until, signals=signals)
+    hit, errored = matches(checked, scanned.columns)
+    idx = np.flatnonzero(hit)
+    found = history.details(engine, [scanned.decision_ids[i] for i in idx.tolist()])
+    report = summarize(
+        checked, scanned, idx, found, history.labels(engine), int(errored.sum()), sample
+    )
+    return replace(report, seconds=time.perf_counter() - started)
 
 
 def summarize(
-    checked: Checked, history: History, hit: np.ndarray[Any, Any], errors: int, sample: int
+    checked: Checked,
+    scanned: history.Scan,
+    idx: npt.NDArray[np.intp],
+    found: history.Details,
+    labels: Mapping[str, int],
+    errors: int,
+    sample: int,
 ) -> Backtest:
-    """The report for the rows ``hit`` of ``history``."""
-    idx = np.flatnonzero(hit)
-    outcome = history.outcome[idx]
-    accounts = history.accounts[idx]
+    """The report for the matched rows ``idx`` of ``scanned`` (``found``: their details)."""
+    accounts = np.array(found.accounts, dtype=object)
+    outcome = np.fromiter((labels.get(a, 0) for a in found.accounts), np.int64, len(idx))
     by_outcome = {name: int((outcome == code).sum()) for code, name in _OUTCOME.items()}
-    per_account: dict[str, int] = dict(zip(accounts.tolist(), outcome.tolist(), strict=True))
+    per_account: dict[str, int] = dict(zip(found.accounts, outcome.tolist(), strict=True))
     by_outcome_accounts = Counter(_OUTCOME[v] for v in per_account.values())
-    actions = history.actions[idx]
+    actions = found.actions
     by_action = {a.name.lower(): int((actions == int(a)).sum()) for a in Action}
     known = by_outcome["fraud"] + by_outcome["legitimate"]
     allowed = actions == int(Action.ALLOW)
     stopped_legit = set(accounts[allowed & (outcome == int(Label.LEGITIMATE))].tolist())
     stopped_fraud = set(accounts[allowed & (outcome == int(Label.FRAUD))].tolist())
-    day_numbers, day_counts = np.unique(history.occurred_at[idx] // 86400, return_counts=True)
+    day_numbers, day_counts = np.unique(found.occurred_at // 86400, return_counts=True)
     days = {
         datetime.fromtimestamp(d * 86400, UTC).strftime("%Y-%m-%d"): int(n)
         for d, n in zip(day_numbers.tolist(), day_counts.tolist(), strict=True)
     }
-    columns = history.columns
+    columns = scanned.columns
     feature_names = [n for n in checked.names if n.startswith("features.")]
     env = environment(checked.event_type)
     rows = []
-    for i in idx[:sample].tolist():
+    for k, i in enumerate(idx[:sample].tolist()):
         values: dict[str, Any] = {"score": round(float(columns.score[i]), 4)}
         for name in feature_names:
             v = float(columns.features[i, env[name].index])
@@ -125,11 +136,11 @@ def summarize(
             values[f"signals.{key}"] = col[i]
         rows.append(
             {
-                "event_id": history.event_ids[i],
-                "account_id": history.accounts[i],
-                "occurred_at": float(history.occurred_at[i]),
-                "action": Action(int(history.actions[i])).name.lower(),
-                "outcome": _OUTCOME[int(history.outcome[i])],
+                "event_id": found.event_ids[k],
+                "account_id": found.accounts[k],
+                "occurred_at": float(found.occurred_at[k]),
+                "action": Action(int(actions[k])).name.lower(),
+                "outcome": _OUTCOME[int(outcome[k])],
                 "values": values,
             }
         )
@@ -149,7 +160,3 @@ def summarize(
         matches_per_day=dict(sorted(days.items())),
         sample=rows,
     )
-
-
-def _timed(report: Backtest, seconds: float) -> Backtest:
-    return replace(report, seconds=seconds)

@@ -308,7 +308,7 @@ def _report(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out))
         return 0
-    print(f"decisions scanned: {out['decisions_scanned']}")
+    print(f"decisions with a rule hit: {out['decisions_with_hits']}")
     print(
         f"{'rule':<24} {'ver':>3} {'state':<7} {'action':<9} {'hits':>7} {'accts':>6} "
         f"{'fraud':>6} {'legit':>6} {'unknown':>7} {'prec':>6} {'changes':>7}"

@@ -1,8 +1,10 @@
 """The decision log read back as columns: feature vectors, scores and signals as they were.
 
-Nothing is recomputed: each row carries the features and derived signals stored when the
-decision was made. Feature vectors are parsed in one ``orjson`` call over all rows (joined as
-one JSON array) and one ``numpy`` conversion; signals only when a condition reads them.
+Nothing is recomputed: each row carries what was logged when the decision was made. Two
+phases keep a backtest cheap: :func:`scan` reads only what a condition can read (the packed
+feature vector, the score, the signals when the condition names one) plus the decision id, as
+plain DBAPI tuples; :func:`details` then reads event, account, time and action of the matched
+decisions only, and :func:`labels` every account's newest outcome.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import orjson
-from sqlalchemy import Connection, Engine, Select, case, select
+from sqlalchemy import Connection, Engine, Select, case, literal, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.domain import EventType, Label
@@ -24,97 +26,151 @@ from service.rules.vector import Columns
 from service.store.schema import decisions, outcomes
 
 _CHUNK = 50_000
+_IN = 500  # ids per IN (...) of the details query
 
 
 @dataclass(frozen=True, slots=True)
-class History:
-    """Logged decisions of one event type, as columns, with their accounts' outcomes."""
+class Scan:
+    """Logged decisions of one event type as the columns a condition reads, and their ids."""
 
     columns: Columns
+    decision_ids: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Details:
+    """Event, account, time and action of some decisions, in the order asked for."""
+
     event_ids: list[str]
-    accounts: npt.NDArray[np.object_]
+    accounts: list[str]
     occurred_at: npt.NDArray[np.float64]
     actions: npt.NDArray[np.int64]
-    outcome: npt.NDArray[np.int64]  # Label value, 0 when unknown
-    rule_hits: list[str | None]
 
 
-def load(
+def scan(
     engine: Engine,
     event_type: EventType,
     *,
     since: float | None = None,
     until: float | None = None,
     signals: Iterable[str] = (),
-    with_hits: bool = False,
-) -> History:
-    """Decisions of ``event_type`` in ``[since, until)``; ``signals``: which ones to parse."""
+) -> Scan:
+    """Decisions of ``event_type`` in ``[since, until)``; ``signals``: which ones to read."""
     width = len(names(event_type))
-    cols = [
-        decisions.c.event_id,
-        decisions.c.account_id,
-        decisions.c.occurred_at,
-        decisions.c.action,
+    wanted = sorted(set(signals))
+    query: Select[Any] = select(
+        decisions.c.decision_id,
         decisions.c.score,
         decisions.c.features_f64,
         # the JSON list only for rows logged before 0003 (no packed vector)
         case((decisions.c.features_f64.is_(None), decisions.c.features), else_=None),
-        decisions.c.signals,
-    ]
-    if with_hits:
-        cols.append(decisions.c.rule_hits)
-    query = select(*cols).where(
+        decisions.c.signals if wanted else literal(None),
+    ).where(
         decisions.c.event_type == event_type.value,
         decisions.c.spec_hash == spec_hash(event_type),  # vectors of this spec only
     )
-    if since is not None:
-        query = query.where(decisions.c.occurred_at >= since)
-    if until is not None:
-        query = query.where(decisions.c.occurred_at < until)
-    wanted = sorted(set(signals))
-    blocks: list[npt.NDArray[np.float64]] = []
-    event_ids: list[str] = []
-    accounts: list[str] = []
-    occurred: list[float] = []
-    actions: list[int] = []
+    query = _window(query, since, until)
+    chunks: list[tuple[tuple[bytes | None, ...], tuple[str | None, ...]]] = []
+    ids: list[str] = []
     scores: list[float] = []
     sig: dict[str, list[str]] = {name: [] for name in wanted}
-    hits: list[str | None] = []
     try:
         with engine.connect() as conn:
             for part in _fetch(conn, query):
-                ids, accs, occ, act, sc, packed, feats, sigs, *rest = zip(*part, strict=True)
-                event_ids += ids
-                accounts += accs
-                occurred += occ
-                actions += act
-                scores += sc
-                if rest:
-                    hits += rest[0]
-                blocks.append(_vectors(packed, feats, width))
+                part_ids, part_scores, packed, texts, sigs = zip(*part, strict=True)
+                ids += part_ids
+                scores += part_scores
+                chunks.append((packed, texts))
                 if wanted:
                     decoded = orjson.loads("[" + ",".join(s or "{}" for s in sigs) + "]")
                     for name in wanted:
                         sig[name] += [d.get(name, "") for d in decoded]
-            labels = _labels(conn)
     except SQLAlchemyError as exc:
         raise StoreUnavailable(f"cannot read the decision log: {exc}") from exc
-    features = np.vstack(blocks) if blocks else np.empty((0, width))
-    account_arr = np.array(accounts, dtype=object)
-    outcome = np.fromiter((labels.get(a, 0) for a in accounts), np.int64, len(accounts))
-    return History(
-        columns=Columns(
+    if all(p is not None for packed, _ in chunks for p in packed):
+        # the usual case: one join and one zero-copy view over every packed vector
+        features = _packed([p for packed, _ in chunks for p in packed if p is not None], width)
+    else:  # some rows predate 0003: parse their JSON lists, keeping the row order
+        features = np.vstack([_vectors(packed, texts, width) for packed, texts in chunks])
+    return Scan(
+        Columns(
             features=features,
             score=np.array(scores, dtype=np.float64),
             signals={name: np.array(values, dtype=object) for name, values in sig.items()},
         ),
-        event_ids=event_ids,
-        accounts=account_arr,
-        occurred_at=np.array(occurred, dtype=np.float64),
-        actions=np.array(actions, dtype=np.int64),
-        outcome=outcome,
-        rule_hits=hits,
+        ids,
     )
+
+
+def details(engine: Engine, decision_ids: Sequence[str]) -> Details:
+    """Event id, account, time and action of each of ``decision_ids``."""
+    found: dict[str, tuple[str, str, float, int]] = {}
+    try:
+        with engine.connect() as conn:
+            for start in range(0, len(decision_ids), _IN):
+                chunk = list(decision_ids[start : start + _IN])
+                rows = conn.execute(
+                    select(
+                        decisions.c.decision_id,
+                        decisions.c.event_id,
+                        decisions.c.account_id,
+                        decisions.c.occurred_at,
+                        decisions.c.action,
+                    ).where(decisions.c.decision_id.in_(chunk))
+                )
+                for decision_id, event_id, account, occurred, action in rows:
+                    found[decision_id] = (event_id, account, occurred, action)
+    except SQLAlchemyError as exc:
+        raise StoreUnavailable(f"cannot read the decision log: {exc}") from exc
+    ordered = [found[d] for d in decision_ids]
+    return Details(
+        event_ids=[r[0] for r in ordered],
+        accounts=[r[1] for r in ordered],
+        occurred_at=np.array([r[2] for r in ordered], dtype=np.float64),
+        actions=np.array([r[3] for r in ordered], dtype=np.int64),
+    )
+
+
+def labels(engine: Engine) -> dict[str, int]:
+    """The newest outcome label of every account (FRAUD or LEGITIMATE values)."""
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(outcomes.c.account_id, outcomes.c.label).order_by(outcomes.c.occurred_at)
+            )
+            newest = {account: int(label) for account, label in rows}
+    except SQLAlchemyError as exc:
+        raise StoreUnavailable(f"cannot read outcomes: {exc}") from exc
+    return {a: v for a, v in newest.items() if v in (Label.FRAUD, Label.LEGITIMATE)}
+
+
+def hits(
+    engine: Engine, *, since: float | None = None, until: float | None = None
+) -> list[tuple[str, str, int, str]]:
+    """(event type, account, action, rule hits JSON) of every decision with a rule hit."""
+    query = _window(
+        select(
+            decisions.c.event_type,
+            decisions.c.account_id,
+            decisions.c.action,
+            decisions.c.rule_hits,
+        ).where(decisions.c.rule_hits.is_not(None)),
+        since,
+        until,
+    )
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(query)]
+    except SQLAlchemyError as exc:
+        raise StoreUnavailable(f"cannot read the decision log: {exc}") from exc
+
+
+def _window(query: Select[Any], since: float | None, until: float | None) -> Select[Any]:
+    if since is not None:
+        query = query.where(decisions.c.occurred_at >= since)
+    if until is not None:
+        query = query.where(decisions.c.occurred_at < until)
+    return query
 
 
 def _fetch(conn: Connection, query: Select[Any]) -> Iterator[Sequence[Any]]:
@@ -136,6 +192,17 @@ def _fetch(conn: Connection, query: Select[Any]) -> Iterator[Sequence[Any]]:
         cursor.close()
 
 
+def _packed(blobs: list[bytes], width: int) -> npt.NDArray[np.float64]:
+    """Packed little-endian float64 vectors as one read-only matrix, without copying them."""
+    blob = b"".join(blobs)
+    if len(blob) != len(blobs) * width * 8:
+        raise StoreUnavailable(
+            f"logged feature vectors do not have the spec's {width} columns: "
+            "decisions from another feature spec"
+        )
+    return np.frombuffer(blob, dtype="<f8").reshape(len(blobs), width)
+
+
 def _vectors(
     packed: tuple[bytes | None, ...], texts: tuple[str | None, ...], width: int
 ) -> npt.NDArray[np.float64]:
@@ -154,19 +221,10 @@ def _vectors(
         else np.array(orjson.loads(t or "[]"), dtype=np.float64)
         for p, t in zip(packed, texts, strict=True)
     ]
-    matrix = np.array(rows, dtype=np.float64) if rows else np.empty((0, width))
+    matrix = np.array(rows, dtype=np.float64)
     if matrix.ndim != 2 or matrix.shape[1] != width:
         raise StoreUnavailable(
             f"logged feature vectors do not have the spec's {width} columns: "
             "decisions from another feature spec"
         )
     return matrix
-
-
-def _labels(conn: object) -> dict[str, int]:
-    """The newest outcome label of every account."""
-    rows = conn.execute(  # type: ignore[attr-defined]
-        select(outcomes.c.account_id, outcomes.c.label).order_by(outcomes.c.occurred_at)
-    )
-    labels = {account: int(label) for account, label in rows}
-    return {a: v for a, v in labels.items() if v in (Label.FRAUD, Label.LEGITIMATE)}

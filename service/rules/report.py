@@ -13,9 +13,9 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine
 
-from service.domain import EventType, Label
+from service.domain import Label
+from service.rules import history
 from service.rules.engine import action_of
-from service.rules.history import load
 
 _OUTCOME = {int(Label.FRAUD): "fraud", int(Label.LEGITIMATE): "legitimate", 0: "unknown"}
 
@@ -29,39 +29,34 @@ def report(
     """Per rule version and state: hits, accounts, outcomes, precision, decisions changed."""
     rows: dict[tuple[str, int, str], dict[str, Any]] = {}
     accounts: dict[tuple[str, int, str], set[str]] = defaultdict(set)
-    scanned = 0
-    for event_type in EventType:
-        history = load(engine, event_type, since=since, until=until, with_hits=True)
-        scanned += len(history.event_ids)
-        for i, raw in enumerate(history.rule_hits):
-            if not raw:
-                continue
-            outcome = _OUTCOME[int(history.outcome[i])]
-            decided = int(history.actions[i])
-            for rule_id, version, state, action in orjson.loads(raw):
-                key = (rule_id, int(version), state)
-                entry = rows.setdefault(
-                    key,
-                    {
-                        "rule_id": rule_id,
-                        "version": int(version),
-                        "state": state,
-                        "action": action,
-                        "event_type": event_type.value,
-                        "hits": 0,
-                        "by_outcome": {"fraud": 0, "legitimate": 0, "unknown": 0},
-                        "would_change": 0,
-                    },
-                )
-                entry["hits"] += 1
-                entry["by_outcome"][outcome] += 1
-                accounts[key].add(str(history.accounts[i]))
-                rule_action = action_of(action)
-                if rule_action is not None and int(rule_action) != decided:
-                    entry["would_change"] += int(rule_action) > decided or action == "allow"
+    logged = history.hits(engine, since=since, until=until)
+    labels = history.labels(engine)
+    for event_type, account, decided, raw in logged:
+        outcome = _OUTCOME[labels.get(account, 0)]
+        for rule_id, version, state, action in orjson.loads(raw):
+            key = (rule_id, int(version), state)
+            entry = rows.setdefault(
+                key,
+                {
+                    "rule_id": rule_id,
+                    "version": int(version),
+                    "state": state,
+                    "action": action,
+                    "event_type": event_type,
+                    "hits": 0,
+                    "by_outcome": {"fraud": 0, "legitimate": 0, "unknown": 0},
+                    "would_change": 0,
+                },
+            )
+            entry["hits"] += 1
+            entry["by_outcome"][outcome] += 1
+            accounts[key].add(account)
+            rule_action = action_of(action)
+            if rule_action is not None and int(rule_action) != decided:
+                entry["would_change"] += int(rule_action) > decided or action == "allow"
     for key, entry in rows.items():
         fraud, legit = entry["by_outcome"]["fraud"], entry["by_outcome"]["legitimate"]
         entry["accounts"] = len(accounts[key])
         entry["precision"] = round(fraud / (fraud + legit), 4) if fraud + legit else None
     ordered = sorted(rows.values(), key=lambda e: (e["rule_id"], e["version"], e["state"]))
-    return {"decisions_scanned": scanned, "rules": ordered}
+    return {"decisions_with_hits": len(logged), "rules": ordered}
