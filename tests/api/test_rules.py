@@ -153,7 +153,12 @@ def test_rule_against_a_replayed_attack_backtests_shadows_and_goes_live(
     reason = next(r for r in hit[0].reasons if r.code == "RULE_DC_BURST")
     assert reason.message == "datacenter burst (rule dc-burst v2)"
     print("before (shadow):", pb.Action.Name(first.action), [r.code for r in first.reasons])
-    print("after (live):", [pb.Action.Name(d.action) for d in after][:8])
+    attack_after = [d for d in after if truth[d.event_id] == "fraud"]
+    print(
+        "after (live):",
+        f"{len(hit)} of {len(attack_after)} attack signups hit and blocked,",
+        [pb.Action.Name(d.action) for d in attack_after],
+    )
 
     assert served.components.store.flush(30)
     logged = rules_report(served.components.store.engine)["rules"]
