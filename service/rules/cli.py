@@ -146,7 +146,7 @@ def _list(args: argparse.Namespace) -> int:
     from service.domain import EventType
 
     kind = EventType(args.event_type) if args.event_type else None
-    rules = [_rule_dict(r) for r in _core(args).list(kind)]
+    rules = [_rule_dict(r) for r in _core(args).rules(kind)]
     if args.json:
         print(json.dumps(rules, indent=2))
         return 0
