@@ -9,13 +9,16 @@ decisions only, and :func:`labels` every account's newest outcome.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import orjson
+import psycopg
 from sqlalchemy import Connection, Engine, Select, case, literal, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -26,7 +29,8 @@ from service.rules.vector import Columns
 from service.store.schema import decisions, outcomes
 
 _CHUNK = 50_000
-_IN = 500  # ids per IN (...) of the details query
+_DBAPI_ERRORS = (sqlite3.Error, psycopg.Error)  # raw cursors raise the drivers' own errors
+_IN = 900  # ids per IN (...) of the details query (SQLite allows 32766 parameters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +91,9 @@ def scan(
                         sig[name] += [d.get(name, "") for d in decoded]
     except SQLAlchemyError as exc:
         raise StoreUnavailable(f"cannot read the decision log: {exc}") from exc
-    if all(p is not None for packed, _ in chunks for p in packed):
+    if not any(None in packed for packed, _ in chunks):
         # the usual case: one join and one zero-copy view over every packed vector
-        features = _packed([p for packed, _ in chunks for p in packed if p is not None], width)
+        features = _packed(list(chain.from_iterable(packed for packed, _ in chunks)), width)
     else:  # some rows predate 0003: parse their JSON lists, keeping the row order
         features = np.vstack([_vectors(packed, texts, width) for packed, texts in chunks])
     return Scan(
@@ -107,20 +111,23 @@ def details(engine: Engine, decision_ids: Sequence[str]) -> Details:
     found: dict[str, tuple[str, str, float, int]] = {}
     try:
         with engine.connect() as conn:
-            for start in range(0, len(decision_ids), _IN):
-                chunk = list(decision_ids[start : start + _IN])
-                rows = conn.execute(
-                    select(
-                        decisions.c.decision_id,
-                        decisions.c.event_id,
-                        decisions.c.account_id,
-                        decisions.c.occurred_at,
-                        decisions.c.action,
-                    ).where(decisions.c.decision_id.in_(chunk))
-                )
-                for decision_id, event_id, account, occurred, action in rows:
-                    found[decision_id] = (event_id, account, occurred, action)
-    except SQLAlchemyError as exc:
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            cursor = dbapi.cursor()
+            try:
+                for start in range(0, len(decision_ids), _IN):
+                    chunk = list(decision_ids[start : start + _IN])
+                    cursor.execute(  # our own table and columns; the ids are parameters
+                        "SELECT decision_id, event_id, account_id, occurred_at, action "
+                        f"FROM decisions WHERE decision_id IN ({', '.join([mark] * len(chunk))})",
+                        chunk,
+                    )
+                    for decision_id, event_id, account, occurred, action in cursor.fetchall():
+                        found[decision_id] = (event_id, account, occurred, action)
+            finally:
+                cursor.close()
+    except (SQLAlchemyError, *_DBAPI_ERRORS) as exc:
         raise StoreUnavailable(f"cannot read the decision log: {exc}") from exc
     ordered = [found[d] for d in decision_ids]
     return Details(
@@ -133,12 +140,12 @@ def details(engine: Engine, decision_ids: Sequence[str]) -> Details:
 
 def labels(engine: Engine) -> dict[str, int]:
     """The newest outcome label of every account (FRAUD or LEGITIMATE values)."""
+    query = select(outcomes.c.account_id, outcomes.c.label).order_by(outcomes.c.occurred_at)
+    newest: dict[str, int] = {}
     try:
         with engine.connect() as conn:
-            rows = conn.execute(
-                select(outcomes.c.account_id, outcomes.c.label).order_by(outcomes.c.occurred_at)
-            )
-            newest = {account: int(label) for account, label in rows}
+            for part in _fetch(conn, query):
+                newest.update(part)
     except SQLAlchemyError as exc:
         raise StoreUnavailable(f"cannot read outcomes: {exc}") from exc
     return {a: v for a, v in newest.items() if v in (Label.FRAUD, Label.LEGITIMATE)}
@@ -188,11 +195,13 @@ def _fetch(conn: Connection, query: Select[Any]) -> Iterator[Sequence[Any]]:
         cursor.execute(sql)
         while part := cursor.fetchmany(_CHUNK):
             yield part
+    except _DBAPI_ERRORS as exc:
+        raise StoreUnavailable(f"cannot read the decision log: {exc}") from exc
     finally:
         cursor.close()
 
 
-def _packed(blobs: list[bytes], width: int) -> npt.NDArray[np.float64]:
+def _packed(blobs: list[Any], width: int) -> npt.NDArray[np.float64]:
     """Packed little-endian float64 vectors as one read-only matrix, without copying them."""
     blob = b"".join(blobs)
     if len(blob) != len(blobs) * width * 8:
