@@ -47,6 +47,11 @@ def _event_type(value: str, field: str) -> EventType:
         raise InvalidRequest(field, "must be signup or api_key") from None
 
 
+def _required(field: str, value: str) -> None:
+    if not value:
+        raise InvalidRequest(field, "is required")
+
+
 def rule_to_pb(rule: Rule) -> pb.Rule:
     """The protobuf form of a stored rule."""
     s = rule.spec
@@ -122,12 +127,12 @@ class RulesServicer(pb_grpc.RulesServiceServicer):  # type: ignore[misc]  # gene
         self, request: pb.GetRuleRequest, context: grpc.ServicerContext
     ) -> pb.GetRuleResponse:
         """One version of a rule."""
-        return self._call(
-            context,
-            lambda core: pb.GetRuleResponse(
-                rule=rule_to_pb(core.get(request.rule_id, request.version))
-            ),
-        )
+
+        def work(core: RulesCore) -> pb.GetRuleResponse:
+            _required("rule_id", request.rule_id)
+            return pb.GetRuleResponse(rule=rule_to_pb(core.get(request.rule_id, request.version)))
+
+        return self._call(context, work)
 
     def ValidateRule(
         self, request: pb.ValidateRuleRequest, context: grpc.ServicerContext
@@ -164,6 +169,7 @@ class RulesServicer(pb_grpc.RulesServiceServicer):  # type: ignore[misc]  # gene
         """Move a rule to another state."""
 
         def work(core: RulesCore) -> pb.SetRuleStateResponse:
+            _required("rule_id", request.rule_id)
             state = _STATE_OF.get(request.state)
             if state is None:
                 raise InvalidRequest("state", "is required")

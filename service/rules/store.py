@@ -6,8 +6,8 @@ import dataclasses
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Engine, func, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine, Insert, func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from service.domain import EventType
 from service.errors import NotFound, StoreUnavailable
@@ -68,22 +68,33 @@ class RuleStore:
         raise NotFound(f"rule {rule_id!r} has no version {version}")
 
     def save(self, spec: RuleSpec, author: str) -> Rule:
-        """Store ``spec`` as the rule's next version (the caller has checked it)."""
-        try:
-            with self._engine.begin() as conn:
-                last = conn.execute(
-                    select(func.max(rules.c.version)).where(rules.c.rule_id == spec.rule_id)
-                ).scalar()
-                rule = Rule(spec, int(last or 0) + 1, author or "unknown", self._now())
-                conn.execute(insert(rules).values(**_row(rule)))
-                conn.execute(
-                    update(rules_revision)
-                    .where(rules_revision.c.id == 1)
-                    .values(revision=rules_revision.c.revision + 1)
-                )
-        except SQLAlchemyError as exc:
-            raise StoreUnavailable(f"cannot store the rule: {exc}") from exc
-        return rule
+        """Store ``spec`` as the rule's next version (the caller has checked it).
+
+        The version is computed inside the INSERT (``max + 1``), so the transaction starts by
+        writing: on SQLite it waits for the decision writer's lock instead of failing to
+        upgrade a read (SQLITE_BUSY_SNAPSHOT); two savers racing on PostgreSQL collide on the
+        primary key and the loser tries once more.
+        """
+        now = self._now()
+        author = author or "unknown"
+        for attempt in (1, 2):
+            try:
+                with self._engine.begin() as conn:
+                    version = conn.execute(
+                        _insert_next(spec, author, now).returning(rules.c.version)
+                    ).scalar_one()
+                    conn.execute(
+                        update(rules_revision)
+                        .where(rules_revision.c.id == 1)
+                        .values(revision=rules_revision.c.revision + 1)
+                    )
+                return Rule(spec, int(version), author, now)
+            except IntegrityError as exc:
+                if attempt == 2:
+                    raise StoreUnavailable(f"cannot store the rule: {exc}") from exc
+            except SQLAlchemyError as exc:
+                raise StoreUnavailable(f"cannot store the rule: {exc}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def set_state(self, rule_id: str, state: RuleState, author: str) -> Rule:
         """A new version of the rule in another state."""
@@ -99,22 +110,28 @@ class RuleStore:
         return [_rule(r) for r in rows]
 
 
-def _row(rule: Rule) -> dict[str, object]:
-    s = rule.spec
-    return {
-        "rule_id": s.rule_id,
-        "version": rule.version,
-        "event_type": s.event_type.value,
-        "description": s.description,
-        "condition": s.condition,
-        "action": s.action.value,
-        "reason_code": s.reason_code,
-        "message": s.message,
-        "state": s.state.value,
-        "expires_at": s.expires_at,
-        "author": rule.author,
-        "created_at": rule.created_at,
+def _insert_next(spec: RuleSpec, author: str, now: float) -> Insert:
+    """INSERT ... SELECT of the rule's next version (1 when it has none)."""
+    values = {
+        "rule_id": spec.rule_id,
+        "event_type": spec.event_type.value,
+        "description": spec.description,
+        "condition": spec.condition,
+        "action": spec.action.value,
+        "reason_code": spec.reason_code,
+        "message": spec.message,
+        "state": spec.state.value,
+        "expires_at": spec.expires_at,
+        "author": author,
+        "created_at": now,
     }
+    names = ["version", *values]
+    columns = [
+        (func.coalesce(func.max(rules.c.version), 0) + 1).label("version"),
+        *(literal(v, rules.c[k].type).label(k) for k, v in values.items()),
+    ]
+    chosen = select(*columns).where(rules.c.rule_id == spec.rule_id)
+    return insert(rules).from_select(names, chosen)
 
 
 def _rule(r: object) -> Rule:

@@ -144,6 +144,7 @@ def test_rule_against_a_replayed_attack_backtests_shadows_and_goes_live(
         .rule
     )
     assert (shadow.version, live.version) == (1, 2)
+    assert live.author == "admin"  # the identity the auth interceptor established
     _wait_for_revision(served, 2)
     after = [served.stub.ScoreSignup(_request(r), timeout=10).decision for r in later[1:]]
     hit = [d for d in after if "RULE_DC_BURST" in [r.code for r in d.reasons]]
@@ -223,13 +224,16 @@ def test_hot_reload_under_load_drops_no_request(serve: Callable[..., Served]) ->
     threads = [threading.Thread(target=load, args=(k * 100_000,)) for k in range(3)]
     for t in threads:
         t.start()
-    for k in range(10):
-        _save(served, rpb.RULE_STATE_LIVE if k % 2 else rpb.RULE_STATE_SHADOW, "score >= 0.0")
-        time.sleep(0.05)
-    _wait_for_revision(served, 10)
-    done.set()
-    for t in threads:
-        t.join()
+    try:
+        for k in range(10):
+            state = rpb.RULE_STATE_LIVE if k % 2 else rpb.RULE_STATE_SHADOW
+            _save(served, state, "score >= 0.0")
+            time.sleep(0.05)
+        _wait_for_revision(served, 10)
+    finally:
+        done.set()
+        for t in threads:
+            t.join()
     assert failures == []
     assert count[0] > 10
     d = served.stub.ScoreSignup(samples.signup(999_999), timeout=5).decision
@@ -289,3 +293,16 @@ def test_decision_log_keeps_derived_signals_and_rule_hits_never_raw_pii(
     for raw in (request.identity.email, request.identity.phone, "81.2.69", "Alice"):
         assert raw not in row.signals
     assert json.loads(row.rule_hits) == [["dc-burst", 1, "shadow", "block"]]
+
+
+def test_get_rule_needs_an_id_and_an_existing_rule(serve: Callable[..., Served]) -> None:
+    """An empty id is INVALID_ARGUMENT naming rule_id; an unknown one is NOT_FOUND."""
+    served = serve(admin_token=TOKEN)
+    stub = _rules_stub(served)
+    with pytest.raises(grpc.RpcError) as err:
+        stub.GetRule(rpb.GetRuleRequest(), metadata=AUTH)
+    assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert err.value.details() == "rule_id: is required"
+    with pytest.raises(grpc.RpcError) as err:
+        stub.GetRule(rpb.GetRuleRequest(rule_id="nope"), metadata=AUTH)
+    assert err.value.code() is grpc.StatusCode.NOT_FOUND
