@@ -12,7 +12,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_readme_lists_every_name_a_condition_may_use() -> None:
-    """The generated reference appears verbatim in the README."""
+    """The generated reference appears verbatim in the README (scripts/rules_reference.py)."""
     assert reference() in README.read_text(encoding="utf-8")
 
 
