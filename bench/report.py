@@ -14,7 +14,9 @@ from bench.stats import median, ratio
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-STAGE_ORDER = ("parse", "signals", "state", "features", "predict", "policy", "reasons", "log")
+STAGE_ORDER = (
+    "parse", "signals", "state", "features", "predict", "rules", "policy", "reasons", "log",
+)  # fmt: skip
 
 
 def jsonable_options(opts: Options) -> dict[str, Any]:

@@ -21,6 +21,8 @@ from service.model import LoadedModel, load_model
 from service.observability import Metrics
 from service.policy import PolicyConfig
 from service.profiling import StageTimer
+from service.rules import RuleEngine, RuleStore
+from service.rules.core import RulesCore
 from service.scoring import Scorer
 from service.serving import ModelManager, Serving
 from service.signals import SignalExtractor
@@ -60,6 +62,7 @@ class Components:
     models: ModelManager
     state: StateStore
     store: SqlDecisionStore
+    rules: RuleEngine
 
     @property
     def model(self) -> LoadedModel:
@@ -68,6 +71,7 @@ class Components:
 
     def close(self) -> None:
         """Flush decisions and release resources."""
+        self.rules.close()
         self.store.close()
         self.state.close()
         self.models.close()
@@ -122,6 +126,8 @@ def build_components(
         shadow,
     )
     featurizer = Featurizer(extractor, state, Hasher(settings.hash_key.get_secret_value().encode()))
+    rules = RuleEngine(RuleStore(store.engine), metrics.registry if metrics else None)
+    rules.start(settings.rules_poll_interval_s)
     scorer = Scorer(
         featurizer=featurizer,
         serving=models.serving,
@@ -131,13 +137,14 @@ def build_components(
         metrics=metrics,
         stages=StageTimer(metrics.registry) if metrics and settings.profile_stages else None,
         idempotency_cache_size=settings.idempotency_cache_size,
+        rules=rules,
     )
     models.subscribe(lambda new, _old: scorer.swap(new))
     if metrics is not None:
         models.subscribe(_model_metrics(metrics))
     if settings.model_watch_interval_s > 0:
         models.watch(settings.model, settings.model_watch_interval_s)
-    return Components(scorer=scorer, models=models, state=state, store=store)
+    return Components(scorer=scorer, models=models, state=state, store=store, rules=rules)
 
 
 def tune_gc(gen0_threshold: int) -> None:
@@ -182,7 +189,7 @@ def serve(settings: Settings, stop: threading.Event | None = None) -> int:
         running.stop(0)
         return 2
     tune_gc(settings.gc_gen0_threshold)
-    running.serve_with(components.scorer, components.models)
+    running.serve_with(components.scorer, components.models, RulesCore(components.store.engine))
     if settings.metrics_port:
         start_http_server(settings.metrics_port, registry=metrics.registry)
     logger.info(

@@ -327,12 +327,20 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade", "current"])
     db.add_argument("--database-url", help="SQLAlchemy URL (default: SIGNUPGUARD_DATABASE_URL)")
     db.set_defaults(func=_db)
+
+    from service.rules.cli import register as register_rules
+
+    register_rules(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``signupguard`` console script."""
     args = build_parser().parse_args(argv)
+    if args.command == "rules":
+        from service.rules.cli import run
+
+        return run(args)
     code: int = args.func(args)
     return code
 

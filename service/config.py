@@ -62,6 +62,11 @@ class Settings(BaseSettings):
         None,
         description="Bearer token for the AdminService RPCs (model load/promote); unset: disabled.",
     )
+    rules_poll_interval_s: float = Field(
+        1.0,
+        ge=0,
+        description="Poll the decision store's rules revision this often and reload; 0: load once.",
+    )
     database_url: str = Field(
         "sqlite:///var/signupguard.db", description="SQLAlchemy URL of the decision store."
     )

@@ -4,6 +4,8 @@
 
     SignupGuardError
     ├── InvalidRequest            a field of the request is unusable (names the field)
+    │   └── InvalidCondition      a rule condition does not parse or type-check (line, column)
+    ├── NotFound                  a named thing (a rule) does not exist
     ├── NotReady                  no usable model is loaded yet
     ├── ModelError                an artifact cannot be loaded
     │   └── SpecMismatch          the artifact was trained on another feature spec
@@ -27,6 +29,20 @@ class InvalidRequest(SignupGuardError):
         super().__init__(f"{field}: {description}")
         self.field = field
         self.description = description
+
+
+class InvalidCondition(InvalidRequest):
+    """A rule condition is refused: ``line`` and ``column`` (1-based) point at the error."""
+
+    def __init__(self, line: int, column: int, message: str) -> None:
+        super().__init__("condition", f"{line}:{column}: {message}")
+        self.line = line
+        self.column = column
+        self.message = message
+
+
+class NotFound(SignupGuardError):
+    """A named thing (a rule, say) does not exist."""
 
 
 class NotReady(SignupGuardError):

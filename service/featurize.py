@@ -34,6 +34,9 @@ class Featurized:
     rules: RuleInputs
     ip_hash: str | None
     email_hash: str | None
+    # Derived signals rules may read and the decision log keeps (service.rules.names.SIGNALS):
+    # domains, regions, countries, shapes, keyed hashes; never a raw email, phone, IP or card.
+    signals: dict[str, str]
 
 
 class Featurizer:
@@ -89,6 +92,17 @@ class Featurizer:
         )
         vector = extract_signup(sig, state)
         clock.mark("features")
+        ip, locale, pay = sig.device.ip, sig.device.locale, sig.payment
+        signals = {
+            "email_domain": email.domain,
+            "email_shape": shape,
+            "phone_region": sig.phone.region,
+            "card_country": pay.card_country,
+            "billing_country": pay.billing_country,
+            "ip_country": ip.country,
+            "ip_prefix": keys.ip_prefix,
+            "language": locale.primary_language,
+        }
         return Featurized(
             vector=vector,
             duplicate=state is not None and state.duplicate,
@@ -96,6 +110,7 @@ class Featurizer:
             rules=rules,
             ip_hash=ip_hash,
             email_hash=email_hash,
+            signals={k: v for k, v in signals.items() if v},
         )
 
     def api_key(self, event: ApiKeyEvent, at: float, clock: Clock = NO_CLOCK) -> Featurized:
@@ -118,6 +133,11 @@ class Featurizer:
         clock.mark("state")
         vector = extract_api_key(sig, state, keys, at)
         clock.mark("features")
+        signals = {
+            "ip_country": sig.device.ip.country,
+            "ip_prefix": keys.ip_prefix,
+            "language": sig.device.locale.primary_language,
+        }
         return Featurized(
             vector=vector,
             duplicate=state is not None and state.duplicate,
@@ -125,6 +145,7 @@ class Featurizer:
             rules=RuleInputs(ip=sig.device.ip.normalized, device_id=sig.device.device_id),
             ip_hash=ip_hash,
             email_hash=None,
+            signals={k: v for k, v in signals.items() if v},
         )
 
     def remember_signup(self, account_id: str, score: float, action: int) -> None:

@@ -11,7 +11,7 @@ import time
 
 from prometheus_client import CollectorRegistry, Histogram
 
-STAGES = ("parse", "signals", "state", "features", "predict", "policy", "reasons", "log")
+STAGES = ("parse", "signals", "state", "features", "predict", "rules", "policy", "reasons", "log")
 
 _BUCKETS = (
     0.000005, 0.00001, 0.00002, 0.00004, 0.00008, 0.00016, 0.00032, 0.00064, 0.00128, 0.0025,

@@ -34,6 +34,7 @@ from service.model import Prediction
 from service.observability import Metrics, log_decision
 from service.policy import model_reasons
 from service.profiling import NO_CLOCK, Clock, StageTimer
+from service.rules import NO_RESULT, RuleEngine
 from service.serving import Serving
 from service.store import DecisionRecord, ShadowVerdict, SqlDecisionStore
 
@@ -58,8 +59,10 @@ class Scorer:
         stages: StageTimer | None = None,
         idempotency_cache_size: int = 100_000,
         now: Callable[[], float] = time.time,
+        rules: RuleEngine | None = None,
     ) -> None:
         self._featurizer = featurizer
+        self._rules = rules
         self._serving = serving
         self._store = store
         self._clock = clock
@@ -171,6 +174,13 @@ class Scorer:
             logger.error("model failed, using the fallback: %s", exc)
             score = None
         clock.mark("predict")
+        logged_vector = vector.tolist()
+        ruled = (
+            NO_RESULT
+            if self._rules is None
+            else self._rules.evaluate(event_type, logged_vector, score, feats.signals)
+        )
+        clock.mark("rules")
 
         def explain() -> list[Reason]:
             if prediction is None:
@@ -181,7 +191,13 @@ class Scorer:
             return reasons
 
         verdict = serving.policy.decide(
-            event_type, score, explain, feats.rules, state_ok=state_ok, vector=vector
+            event_type,
+            score,
+            explain,
+            feats.rules,
+            state_ok=state_ok,
+            vector=vector,
+            rule_hits=ruled.hits,
         )
         clock.mark("policy")
         degraded = not state_ok or score is None or clock_fallback
@@ -200,7 +216,14 @@ class Scorer:
         )
         shadow = self._shadow(serving, event_type, feats) if serving.shadow else None
         self._store.save_decision(
-            DecisionRecord(decision, vector.tolist(), spec_hash(event_type), shadow)
+            DecisionRecord(
+                decision,
+                logged_vector,
+                spec_hash(event_type),
+                shadow,
+                signals=feats.signals,
+                rule_hits=ruled.logged,
+            )
         )
         if event_type is EventType.SIGNUP and state_ok and not feats.duplicate:
             self._featurizer.remember_signup(event.account_id, decision.score, int(decision.action))

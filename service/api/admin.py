@@ -1,8 +1,11 @@
-"""AdminService servicer: model status, load (live or shadow) and promote, behind a token."""
+"""AdminService servicer: model status, load (live or shadow) and promote.
+
+Callers are authenticated before a method runs, by :mod:`service.api.auth` (one interceptor
+for every operator service).
+"""
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -12,14 +15,7 @@ import grpc
 from service.api.gen.signupguard.v1 import admin_pb2 as pb
 from service.api.gen.signupguard.v1 import admin_pb2_grpc as pb_grpc
 from service.api.status import to_status
-from service.errors import (
-    AdminDisabled,
-    InvalidRequest,
-    ModelError,
-    NotReady,
-    SignupGuardError,
-    Unauthenticated,
-)
+from service.errors import InvalidRequest, ModelError, NotReady, SignupGuardError
 from service.serving import ModelManager, ModelStatus
 
 T = TypeVar("T")
@@ -37,8 +33,7 @@ def _status(status: ModelStatus) -> pb.ModelStatus:
 class AdminServicer(pb_grpc.AdminServiceServicer):  # type: ignore[misc]  # generated base is untyped
     """Thin gRPC front of :class:`service.serving.ModelManager`."""
 
-    def __init__(self, token: str | None) -> None:
-        self._token = token.encode() if token else None
+    def __init__(self) -> None:
         self._models: ModelManager | None = None
 
     def attach(self, models: ModelManager) -> None:
@@ -47,21 +42,12 @@ class AdminServicer(pb_grpc.AdminServiceServicer):  # type: ignore[misc]  # gene
 
     def _call(self, context: grpc.ServicerContext, work: Callable[[ModelManager], T]) -> T:
         try:
-            self._authorize(context)
             if self._models is None:
                 raise NotReady("no model loaded yet")
             return work(self._models)
         except SignupGuardError as exc:
             context.abort_with_status(to_status(exc))
         raise AssertionError("unreachable: abort_with_status raises")  # pragma: no cover
-
-    def _authorize(self, context: grpc.ServicerContext) -> None:
-        if self._token is None:
-            raise AdminDisabled("no admin token configured")
-        header = dict(context.invocation_metadata()).get("authorization", "")
-        given = header.removeprefix("Bearer ").encode() if isinstance(header, str) else b""
-        if not hmac.compare_digest(given, self._token):
-            raise Unauthenticated("missing or wrong admin token")
 
     def GetModelStatus(
         self, request: pb.GetModelStatusRequest, context: grpc.ServicerContext

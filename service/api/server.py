@@ -1,4 +1,8 @@
-"""The gRPC server: scoring service, standard health and reflection, bound and started."""
+"""The gRPC server: scoring, admin and rules services, health and reflection, bound and started.
+
+The operator services (admin, rules) are authenticated once, by one interceptor
+(:mod:`service.api.auth`).
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,21 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from service.api.admin import AdminServicer
-from service.api.gen.signupguard.v1 import admin_pb2, admin_pb2_grpc
+from service.api.auth import AdminToken, AuthInterceptor
+from service.api.gen.signupguard.v1 import admin_pb2, admin_pb2_grpc, rules_pb2, rules_pb2_grpc
 from service.api.gen.signupguard.v1 import scoring_pb2 as pb
 from service.api.gen.signupguard.v1 import scoring_pb2_grpc as pb_grpc
+from service.api.rules import RulesServicer
 from service.api.servicer import ScoringServicer
 from service.observability import Metrics
+from service.rules.core import RulesCore
 from service.scoring import Scorer
 from service.serving import ModelManager
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["ScoringService"].full_name
 ADMIN_SERVICE_NAME = admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name
+RULES_SERVICE_NAME = rules_pb2.DESCRIPTOR.services_by_name["RulesService"].full_name
+OPERATOR_SERVICES = (ADMIN_SERVICE_NAME, RULES_SERVICE_NAME)  # behind the bearer token
 # Transport ceiling: above this gRPC itself answers RESOURCE_EXHAUSTED. Below it, requests over
 # Settings.max_request_bytes get INVALID_ARGUMENT naming their largest field.
 TRANSPORT_MAX_BYTES = 4 * 1024 * 1024
@@ -46,12 +55,18 @@ class RunningServer:
     servicer: ScoringServicer
     health: health.HealthServicer
     admin: AdminServicer
+    rules: RulesServicer
 
-    def serve_with(self, scorer: Scorer, models: ModelManager | None = None) -> None:
-        """Answer with this scorer (and model manager, for admin calls); report SERVING."""
+    def serve_with(
+        self, scorer: Scorer, models: ModelManager | None = None, rules: RulesCore | None = None
+    ) -> None:
+        """Answer with this scorer (and model manager and rules, for operators); SERVING."""
         self.servicer.attach(scorer)
         if models is not None:
             self.admin.attach(models)
+        if rules is not None:
+            self.rules.attach(rules)
+            self.health.set(RULES_SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
         for name in ("", SERVICE_NAME):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
 
@@ -80,15 +95,19 @@ def start_server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
         options=server_options(reuse_port),
         maximum_concurrent_rpcs=workers * MAX_CONCURRENT_RPCS_PER_WORKER,
+        interceptors=[AuthInterceptor(AdminToken(admin_token), OPERATOR_SERVICES)],
     )
     servicer = ScoringServicer(max_request_bytes, metrics)
     pb_grpc.add_ScoringServiceServicer_to_server(servicer, server)
-    admin = AdminServicer(admin_token)
+    admin = AdminServicer()
     admin_pb2_grpc.add_AdminServiceServicer_to_server(admin, server)
+    rules = RulesServicer()
+    rules_pb2_grpc.add_RulesServiceServicer_to_server(rules, server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        (SERVICE_NAME, ADMIN_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        (SERVICE_NAME, *OPERATOR_SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME),
+        server,
     )
     try:
         bound = server.add_insecure_port(f"{host}:{port}")
@@ -97,6 +116,6 @@ def start_server(
     if bound == 0:
         raise OSError(f"cannot bind {host}:{port}")
     server.start()
-    running = RunningServer(server, bound, servicer, health_servicer, admin)
+    running = RunningServer(server, bound, servicer, health_servicer, admin, rules)
     running.not_serving()
     return running

@@ -8,8 +8,10 @@ from grpc_status import rpc_status
 
 from service.errors import (
     AdminDisabled,
+    InvalidCondition,
     InvalidRequest,
     ModelError,
+    NotFound,
     NotReady,
     SignupGuardError,
     SpecMismatch,
@@ -20,7 +22,9 @@ from service.errors import (
 
 # Most specific first; every domain error class appears (a test checks it).
 STATUS: dict[type[SignupGuardError], grpc.StatusCode] = {
+    InvalidCondition: grpc.StatusCode.INVALID_ARGUMENT,
     InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT,
+    NotFound: grpc.StatusCode.NOT_FOUND,
     NotReady: grpc.StatusCode.UNAVAILABLE,
     SpecMismatch: grpc.StatusCode.FAILED_PRECONDITION,
     ModelError: grpc.StatusCode.FAILED_PRECONDITION,
@@ -38,6 +42,7 @@ _PUBLIC: dict[grpc.StatusCode, str] = {
     grpc.StatusCode.INTERNAL: "internal error",
     grpc.StatusCode.UNAUTHENTICATED: "a valid admin bearer token is required",
     grpc.StatusCode.PERMISSION_DENIED: "admin calls are disabled: no admin token is configured",
+    grpc.StatusCode.NOT_FOUND: "not found",
 }
 
 

@@ -1,12 +1,16 @@
 """Policy: score -> action by thresholds per event type, hard rules, and fallbacks.
 
+Order: deny/allow lists, then live operator rules (:mod:`service.rules`), then the model's
+thresholds. The strictest action wins, except an explicit allow (a list or a rule), which wins
+over everything after it; every rule hit adds its reason.
+
 Whether to degrade or fail is decided here and nowhere else: the scoring core reports what went
 wrong (state unavailable, model unavailable) and the policy picks the answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +86,14 @@ _RULE_TEXT = {
 
 
 @dataclass(frozen=True, slots=True)
+class RuleHit:
+    """A live operator rule that matched: its action (None: tag only) and its reason."""
+
+    action: Action | None
+    reason: Reason
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """The policy's answer: action and the reasons, strongest first."""
 
@@ -117,19 +129,24 @@ class Policy:
         *,
         state_ok: bool,
         vector: npt.NDArray[np.float64] | None = None,
+        rule_hits: Sequence[RuleHit] = (),
     ) -> Verdict:
         """Action and reasons for one scored event (``score is None``: the model failed).
 
         ``explain`` gives the model's reasons; it is only called when the answer is not a plain
         ALLOW, since attributing a score costs more than scoring it.
         """
+        hit_reasons = tuple(h.reason for h in rule_hits)
         denied = self._config.deny.matches(rule_inputs)
         if denied:
             reasons = [_rule_reason("DENYLIST", kind) for kind in denied]
-            return Verdict(Action.BLOCK, (*reasons, *explain()))
+            return Verdict(Action.BLOCK, (*reasons, *hit_reasons, *explain()))
         allowed = self._config.allow.matches(rule_inputs)
         if allowed:
-            return Verdict(Action.ALLOW, tuple(_rule_reason("ALLOWLIST", k) for k in allowed))
+            listed = tuple(_rule_reason("ALLOWLIST", k) for k in allowed)
+            return Verdict(Action.ALLOW, (*listed, *hit_reasons))
+        if any(h.action is Action.ALLOW for h in rule_hits):
+            return Verdict(Action.ALLOW, hit_reasons)  # an explicit allow by a live rule
         extra: list[Reason] = []
         if score is None:
             action = self._fallback(event_type, Action.ALLOW)
@@ -143,9 +160,12 @@ class Policy:
         if not state_ok:
             action = self._fallback(event_type, action)
             extra.append(STATE_UNAVAILABLE)
+        for hit in rule_hits:
+            if hit.action is not None:
+                action = max(action, hit.action)
         if action is Action.ALLOW and not extra:
-            return Verdict(action, ())
-        return Verdict(action, (*explain(), *extra))
+            return Verdict(action, hit_reasons)
+        return Verdict(action, (*hit_reasons, *explain(), *extra))
 
     def _fallback(self, event_type: EventType, action: Action) -> Action:
         mode = self._fail_modes.get(event_type, FailMode.OPEN)

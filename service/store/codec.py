@@ -14,7 +14,7 @@ import json
 import math
 import sys
 from array import array
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +44,10 @@ class DecisionRecord:
     features: Sequence[float]
     spec_hash: str
     shadow: ShadowVerdict | None = None
+    # Derived signals rules may read (never raw PII) and every live/shadow rule hit as
+    # (rule id, version, state, action): what a backtest or a rules report reads back.
+    signals: Mapping[str, str] | None = None
+    rule_hits: Sequence[tuple[str, int, str, str]] = ()
 
 
 def encode(record: DecisionRecord) -> bytes:
@@ -73,6 +77,10 @@ def encode(record: DecisionRecord) -> bytes:
         body["sv"] = record.shadow.model_version
         body["ss"] = record.shadow.score
         body["sa"] = int(record.shadow.action)
+    if record.signals is not None:
+        body["sg"] = record.signals
+    if record.rule_hits:
+        body["rh"] = record.rule_hits
     try:
         return orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE)  # strings' newlines escaped
     except orjson.JSONEncodeError:  # a lone surrogate in an id (not from gRPC): escape it
@@ -104,11 +112,22 @@ def row(line: bytes) -> dict[str, Any]:
             [{"code": c, "message": m, "weight": w} for c, m, w in obj["reasons"]]
         ).decode(),
         "features": orjson.dumps([None if math.isnan(v) else v for v in packed]).decode(),
+        "features_f64": _little_endian(packed),
         "case_id": str(obj["case_id"]),
         "shadow_model_version": obj.get("sv"),
         "shadow_score": obj.get("ss"),
         "shadow_action": obj.get("sa"),
+        "signals": None if obj.get("sg") is None else orjson.dumps(obj["sg"]).decode(),
+        "rule_hits": None if obj.get("rh") is None else orjson.dumps(obj["rh"]).decode(),
     }
+
+
+def _little_endian(packed: array[float]) -> bytes:
+    if _SWAP:  # pragma: no cover - little-endian hosts
+        swapped = array("d", packed)
+        swapped.byteswap()
+        return swapped.tobytes()
+    return packed.tobytes()
 
 
 def decision(r: Any) -> Decision:

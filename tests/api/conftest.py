@@ -16,6 +16,7 @@ from service.app import Components, build_components
 from service.config import Settings
 from service.model.artifact import Thresholds
 from service.observability import Metrics
+from service.rules.core import RulesCore
 from service.signals import SignalExtractor
 from tests.factories import make_artifact
 
@@ -73,7 +74,7 @@ def serve(
             admin_token=settings.admin_token.get_secret_value() if settings.admin_token else None,
         )
         components = build_components(settings, metrics, extractor=extractor)
-        running.serve_with(components.scorer, components.models)
+        running.serve_with(components.scorer, components.models, RulesCore(components.store.engine))
         channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
         served = Served(
             settings, running, components, channel, pb_grpc.ScoringServiceStub(channel), metrics
