@@ -11,11 +11,13 @@ LightGBM.
 
 Risk direction (``Feature.direction``, read by training for LightGBM ``monotone_constraints``):
 ``+1`` means more is riskier — velocity and linkage counts, group sizes, burst ratios, the
-disposable / datacenter / VPN / Tor / VOIP / bot / headless / emulator flags, the signup score
+disposable / datacenter / Tor / VOIP / bot / headless / emulator flags, the signup score
 carried to a key, the count of distinct countries; ``-1`` means less is riskier — validity
 flags and the ``cc_*_match`` agreements (1 = the two countries agree); ``0`` means unknown,
 categorical (prepaid cards live in ``card_funding``, a category) or a presence flag, which says
-more about the integration than the person.
+more about the integration than the person. Digits in a name have no direction (0): real names
+rarely have them, but neither does a careful generator, and user names typed into the name
+field do.
 
 World dependence (``Feature.world_dependent``): the direction of these is an assumption about
 one world, which a simulator can make either way and a real product can flip, so they carry
@@ -25,8 +27,10 @@ interactions, or drop them): ``account_age_s``, ``signup_to_first_key_s`` and
 ``form_fill_ms`` (autofill and password managers), ``key_name_length``, the
 ``same_*_as_signup`` flags (keys from another network than the signup's), ``email_is_free`` and
 ``email_has_plus_tag`` (campaigns move to free mail; plus-addressing is a habit),
-``phone_present`` and ``card_present`` (what the product asks for), ``ip_is_relay`` (privacy
-relays are mostly ordinary phone users), the raw counts of popular cells (:data:`POPULAR_CELLS`:
+``phone_present`` and ``card_present`` (what the product asks for), ``ip_is_relay`` and
+``ip_is_vpn`` (privacy relays are mostly ordinary phone users; commercial VPNs are used by
+privacy-minded people and by campaigns alike, and how many of each is a world's assumption),
+the raw counts of popular cells (:data:`POPULAR_CELLS`:
 email domain, email shape, exact user agent, card BIN — big providers, banks and browsers make
 them large for everyone; their burst ratios carry the signal) and ``email_domain_recent_share``
 (a small company's domain is always "first seen recently").
@@ -106,7 +110,7 @@ DEVICE_FEATURES: tuple[Feature, ...] = (
     _n("ip_version", "ip"),
     _b("ip_is_private", "ip"),
     _b("ip_is_datacenter", "ip", UP),
-    _b("ip_is_vpn", "ip", UP),
+    _b("ip_is_vpn", "ip", world=True),
     _b("ip_is_tor", "ip", UP),
     _b("ip_is_relay", "ip", world=True),
     _c("ip_cloud_provider", "ip", CloudProvider),
@@ -145,7 +149,7 @@ SIGNUP_ONLY_FEATURES: tuple[Feature, ...] = (
     _b("phone_is_voip", "phone", UP),
     _b("name_present", "full_name"),
     _n("name_token_count", "full_name"),
-    _b("name_has_digits", "full_name", UP),
+    _b("name_has_digits", "full_name"),
     _b("card_present", "payment", world=True),
     _c("card_funding", "payment", CardFunding),
     _b("card_bin_valid", "payment", DOWN),
