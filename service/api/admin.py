@@ -12,6 +12,7 @@ import grpc
 from service.api.gen.signupguard.v1 import admin_pb2 as pb
 from service.api.gen.signupguard.v1 import admin_pb2_grpc as pb_grpc
 from service.api.status import to_status
+from service.api.tls import peer_identities
 from service.errors import (
     AdminDisabled,
     InvalidRequest,
@@ -37,8 +38,10 @@ def _status(status: ModelStatus) -> pb.ModelStatus:
 class AdminServicer(pb_grpc.AdminServiceServicer):  # type: ignore[misc]  # generated base is untyped
     """Thin gRPC front of :class:`service.serving.ModelManager`."""
 
-    def __init__(self, token: str | None) -> None:
+    def __init__(self, token: str | None, identities: frozenset[str] = frozenset()) -> None:
+        """``identities``: client-certificate names (CN or SAN) admitted without a token (mTLS)."""
         self._token = token.encode() if token else None
+        self._identities = identities
         self._models: ModelManager | None = None
 
     def attach(self, models: ModelManager) -> None:
@@ -56,6 +59,8 @@ class AdminServicer(pb_grpc.AdminServiceServicer):  # type: ignore[misc]  # gene
         raise AssertionError("unreachable: abort_with_status raises")  # pragma: no cover
 
     def _authorize(self, context: grpc.ServicerContext) -> None:
+        if self._identities and peer_identities(context) & self._identities:
+            return  # a verified client certificate mapped to an admin
         if self._token is None:
             raise AdminDisabled("no admin token configured")
         header = dict(context.invocation_metadata()).get("authorization", "")
