@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from service.config import ClockMode, Settings
+from service.config import DEFAULT_MODEL_DIR, ClockMode, Settings
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -304,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser(
         "evaluate", help="score a labelled stream with a model, write a report"
     )
-    evaluate.add_argument("--model", type=Path, default=Path("models/default"))
+    evaluate.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR)
     evaluate.add_argument("--stream", type=Path, help="labelled stream to replay and score")
     evaluate.add_argument(
         "--from-log", metavar="DATABASE_URL", help="compare live and shadow from a decision log"

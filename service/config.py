@@ -13,8 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.store.journal import FsyncPolicy
 
-# Relative to the working directory: the repository root under `make serve`, /app in the image.
-DEFAULT_MODEL_DIR = Path("models/default")
+# The default model ships inside the package (package data; in a checkout, a link to
+# models/default, where `make model` writes), so `signupguard serve` works from any directory.
+DEFAULT_MODEL_DIR = Path(__file__).parent / "model" / "shipped"
 
 
 # Public, hence guessable: fine on a laptop, refused with Redis or PostgreSQL (see app.serve).
