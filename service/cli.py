@@ -125,7 +125,12 @@ def _train(args: argparse.Namespace) -> int:
             args.from_export, args.out, args.report, seed=args.seed, trials=args.trials
         )
         return 0
+    from service.events import read_stream
     from training.pipeline import PipelineOptions, run_pipeline
+
+    if args.stream is not None:  # bad input fails here, before minutes of parallel replay
+        for _ in read_stream(args.stream):
+            pass
 
     run_pipeline(
         config_path=args.config,
@@ -335,8 +340,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``signupguard`` console script."""
+    from service.events import InputError
+
     args = build_parser().parse_args(argv)
-    code: int = args.func(args)
+    try:
+        code: int = args.func(args)
+    except InputError as exc:  # bad input data: where and what, no traceback
+        print(f"signupguard {args.command}: bad input: {exc}", file=sys.stderr)
+        return 2
     return code
 
 
