@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     tls_cert: Path | None = Field(
         None, description="PEM certificate chain of the gRPC (and metrics) port; unset: plaintext."
     )
-    tls_key: Path | None = Field(None, description="PEM private key of ``tls_cert``.")
+    tls_key: Path | None = Field(None, description="PEM private key of the TLS certificate.")
     tls_client_ca: Path | None = Field(
         None, description="mTLS: PEM CA bundle; client certificates are required and verified."
     )
