@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import http.client
 import os
+import socket
+import ssl
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +21,7 @@ from service.api.gen.signupguard.v1 import scoring_pb2_grpc as pb_grpc
 from service.api.tls import ClientTls, client_channel
 from service.cli import main
 from tests import samples
-from tests.api import certs
+from tests.api import certs, processes
 from tests.api.conftest import Served
 
 TOKEN = "s3cret-admin-token"
@@ -223,3 +228,40 @@ def test_client_channel_without_options_is_plaintext() -> None:
     client_channel("127.0.0.1:1").close()
     with pytest.raises(ValueError, match="go together"):
         client_channel("127.0.0.1:1", ClientTls(cert=Path("c.pem")))
+
+
+def test_serve_puts_metrics_behind_the_same_tls(
+    tmp_path: Path, artifact: Path, pki: dict[str, object]
+) -> None:
+    """`signupguard serve --tls-* --metrics-port`: /metrics needs TLS (and, under mTLS, a
+    client certificate); gRPC on the same process speaks TLS too."""
+    server = _pair(pki, "server")
+    metrics_port = _free_port()
+    running = processes.start(
+        tmp_path,
+        "--model", str(artifact), "--database-url", f"sqlite:///{tmp_path}/d.db",
+        "--tls-cert", str(server.cert), "--tls-key", str(server.key),
+        "--tls-client-ca", str(_ca(pki)), "--metrics-port", str(metrics_port),
+    )  # fmt: skip
+    try:
+        with _channel(running.port, _ca(pki), _pair(pki, "client")) as channel:
+            assert _score_code(channel) is grpc.StatusCode.OK
+        url = f"https://127.0.0.1:{metrics_port}/metrics"
+        context = ssl.create_default_context(cafile=str(_ca(pki)))
+        client = _pair(pki, "client")
+        context.load_cert_chain(client.cert, client.key)
+        with urllib.request.urlopen(url, context=context, timeout=5) as reply:
+            assert b"signupguard_requests_total" in reply.read()
+        bare = ssl.create_default_context(cafile=str(_ca(pki)))  # no client certificate
+        with pytest.raises((ssl.SSLError, urllib.error.URLError, ConnectionError)):
+            urllib.request.urlopen(url, context=bare, timeout=5).read()
+        with pytest.raises((urllib.error.URLError, ConnectionError, http.client.HTTPException)):
+            urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).read()
+    finally:
+        assert running.stop() == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
