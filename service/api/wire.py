@@ -161,12 +161,11 @@ class MalformedRequests(grpc.ServerInterceptor):  # type: ignore[misc]  # grpc i
         held = self._throttle.ready()
         if held is not None:
             logger.warning(
-                "malformed %s request (%d bytes) from %s answered INVALID_ARGUMENT"
-                " (%d more since the last such line)",
+                "malformed %s request (%d bytes) from %s answered INVALID_ARGUMENT%s",
                 name,
                 request.size,
                 context.peer(),
-                held,
+                f" ({held} more since the last such line)" if held else "",
             )
         context.abort_with_status(
             to_status(

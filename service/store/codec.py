@@ -120,23 +120,27 @@ def parse(line: bytes) -> tuple[str, dict[str, Any]]:
 
 
 def decision_of_line(line: bytes) -> Decision | None:
-    """The decision of a journal line (None for an outcome); ValueError/KeyError if neither."""
-    kind, r = parse(line)
-    if kind != DECISION:
+    """The decision of a journal line (None for an outcome); ValueError/KeyError if neither.
+
+    Skips the feature vector (the answer does not carry it): a restart indexes a large
+    spool this way.
+    """
+    obj = _load(line)
+    if obj.get("k", DECISION) != DECISION:
         return None
     return Decision(
-        decision_id=r["decision_id"],
-        event_id=r["event_id"],
-        event_type=EventType(r["event_type"]),
-        account_id=r["account_id"],
-        action=Action(r["action"]),
-        score=r["score"],
-        reasons=tuple(Reason(**x) for x in json.loads(r["reasons"])),
-        model_version=r["model_version"],
-        degraded=r["degraded"],
-        occurred_at=r["occurred_at"],
-        decided_at=r["decided_at"],
-        case_id=r["case_id"] or "",
+        decision_id=str(obj["decision_id"]),
+        event_id=str(obj["event_id"]),
+        event_type=EventType(obj["event_type"]),
+        account_id=str(obj["account_id"]),
+        action=Action(int(obj["action"])),
+        score=float(obj["score"]),
+        reasons=tuple(Reason(str(c), str(m), float(w)) for c, m, w in obj["reasons"]),
+        model_version=str(obj["model_version"]),
+        degraded=bool(obj["degraded"]),
+        occurred_at=float(obj["occurred_at"]),
+        decided_at=float(obj["decided_at"]),
+        case_id=str(obj["case_id"] or ""),
     )
 
 
