@@ -184,12 +184,18 @@ def read_export(path: Path) -> Iterator[dict[str, Any]]:
 
     Raises :class:`InputError` (file, line, field) at the first line it cannot use.
     """
+    for _, row in numbered_export(path):
+        yield row
+
+
+def numbered_export(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(1-based line, row) of each row of an export file; see :func:`read_export`."""
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rt", encoding="utf-8") as handle:
             for number, line in enumerate(handle, start=1):
                 if line.strip():
-                    yield _export_row(path, number, line)
+                    yield number, _export_row(path, number, line)
     except (OSError, UnicodeDecodeError, EOFError) as exc:
         raise InputError(path, None, "", f"cannot read: {exc}") from None
 

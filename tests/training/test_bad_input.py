@@ -125,3 +125,23 @@ def test_train_from_a_bad_export_exits_2(
     )  # fmt: skip
     assert code == 2
     assert f"{export}:1: features: must be a list of numbers" in capsys.readouterr().err
+
+
+def test_an_export_from_another_spec_names_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A well-formed export row logged with another feature spec is reported at its line."""
+    export = tmp_path / "x.jsonl"
+    row = {
+        "event_type": "signup", "event_id": "e", "account_id": "a", "occurred_at": 1.0,
+        "spec_hash": "not-this-spec", "label": 1, "label_source": "cb", "features": [0.0],
+    }  # fmt: skip
+    export.write_text("\n" + json.dumps(row) + "\n", encoding="utf-8")
+    code = main(
+        ["train", "--from-export", str(export), "--out", str(tmp_path / "m"),
+         "--report", str(tmp_path / "r")]
+    )  # fmt: skip
+    assert code == 2
+    assert f"{export}:2: spec_hash: logged with feature spec not-this-spec" in (
+        capsys.readouterr().err
+    )
