@@ -9,6 +9,8 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY pyproject.toml README.md ./
+# service/model/shipped links to models/default: the wheel carries the default model.
+COPY models/default ./models/default
 COPY service ./service
 COPY training ./training
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
@@ -33,8 +35,7 @@ RUN groupadd --system --gid 10001 signupguard \
        --shell /usr/sbin/nologin signupguard
 # The working directory holds var/ (SQLite) and must be writable by the service user.
 WORKDIR /app
-# The shipped default model; mount another artifact and set SIGNUPGUARD_MODEL to replace it.
-COPY --chown=10001:10001 models/default /app/models/default
+# The default model is package data; mount another artifact and set SIGNUPGUARD_MODEL to use it.
 USER 10001:10001
 EXPOSE 50051
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \

@@ -179,6 +179,8 @@ class ServerGroup:
             command.append("--profile-stages")
         if self.key_prefix is not None:
             env["SIGNUPGUARD_STATE_KEY_PREFIX"] = self.key_prefix
+        if cfg.state == "redis":  # the server refuses the development hash key with Redis
+            env.setdefault("SIGNUPGUARD_HASH_KEY", f"bench-{uuid.uuid4().hex}")
         env["SIGNUPGUARD_LOG_DECISIONS"] = "true" if cfg.decision_log else "false"
         return command, env
 

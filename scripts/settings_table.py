@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from service.cli import build_parser
-from service.config import Settings
+from service.config import DEFAULT_MODEL_DIR, Settings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- settings:start -->", "<!-- settings:end -->"
@@ -35,6 +35,8 @@ def table() -> str:
         default = field.default
         if hasattr(default, "get_secret_value"):
             default = "(development key: set your own)"
+        elif default == DEFAULT_MODEL_DIR:
+            default = "(the model shipped in the package)"
         flag = f"--{name.replace('_', '-')}"
         lines.append(
             f"| `SIGNUPGUARD_{name.upper()}` | {f'`{flag}`' if flag in flags else ''} | "

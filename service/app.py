@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from prometheus_client import start_http_server
 
 from service.api.server import start_server
+from service.api.tls import ServerTls, Transport, tokens_need_guard
 from service.config import Settings
 from service.domain import EventType
 from service.errors import ModelError, StoreUnavailable
@@ -147,6 +148,44 @@ def build_components(
     return Components(scorer=scorer, models=models, state=state, store=store, rules=rules)
 
 
+def transport(settings: Settings) -> Transport:
+    """TLS (mTLS with a client CA) and the bearer-token rule of the gRPC port."""
+    tls = None
+    if settings.tls_cert is not None and settings.tls_key is not None:
+        tls = ServerTls(settings.tls_cert, settings.tls_key, settings.tls_client_ca)
+    names = frozenset(n.strip() for n in settings.tls_admin_identities.split(",") if n.strip())
+    return Transport(tls, settings.allow_insecure_tokens, names)
+
+
+def hash_key_problem(settings: Settings) -> str | None:
+    """Why the server must not start with this hash key (None: it may, perhaps with a warning).
+
+    The development key is published: with it every keyed hash of an email, phone or IP is
+    guessable. Acceptable on a laptop (in-memory state, SQLite); refused once state or decisions
+    are shared (Redis, PostgreSQL).
+    """
+    if not settings.uses_development_hash_key():
+        return None
+    shared = [
+        name
+        for name, used in (
+            ("Redis state", settings.state_url.startswith(_REDIS_SCHEMES)),
+            ("a PostgreSQL decision store", settings.database_url.startswith("postgres")),
+        )
+        if used
+    ]
+    if shared:
+        return (
+            "SIGNUPGUARD_HASH_KEY is unset (the public development key) with "
+            f"{' and '.join(shared)}: set a secret key of your own"
+        )
+    logger.warning(
+        "SIGNUPGUARD_HASH_KEY is unset: using the public development key, fine only on one "
+        "machine; the server refuses to start with it against Redis or PostgreSQL"
+    )
+    return None
+
+
 def tune_gc(gen0_threshold: int) -> None:
     """Freeze what start-up built and make the cyclic GC run less often.
 
@@ -169,18 +208,36 @@ def serve(settings: Settings, stop: threading.Event | None = None) -> int:
     # Handlers first: a SIGTERM during start-up (a rolling deploy) still shuts down cleanly.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
+    problem = hash_key_problem(settings)
+    if problem is not None:
+        logger.error("refusing to serve: %s", problem)
+        return 2
+    exposed = transport(settings)
     metrics = Metrics.create()
-    running = start_server(
-        settings.host,
-        settings.port,
-        settings.workers,
-        settings.max_request_bytes,
-        metrics,
-        reuse_port=settings.reuse_port,
-        admin_token=settings.admin_token.get_secret_value() if settings.admin_token else None,
-    )
+    try:
+        running = start_server(
+            settings.host,
+            settings.port,
+            settings.workers,
+            settings.max_request_bytes,
+            metrics,
+            reuse_port=settings.reuse_port,
+            admin_token=settings.admin_token.get_secret_value() if settings.admin_token else None,
+            transport=exposed,
+        )
+    except ValueError as exc:  # unreadable or mismatched TLS files
+        logger.error("refusing to serve: %s", exc)
+        return 2
+    if tokens_need_guard(settings.host, exposed):
+        logger.warning(
+            "plaintext on %s: calls carrying a bearer token are refused (use --tls-cert/--tls-key)",
+            settings.host,
+        )
     logger.info(
-        "listening on %s:%d (NOT_SERVING until the model loads)", settings.host, running.port
+        "listening on %s:%d with %s (NOT_SERVING until the model loads)",
+        settings.host,
+        running.port,
+        "plaintext" if exposed.tls is None else "mTLS" if exposed.tls.client_ca else "TLS",
     )
     try:
         components = build_components(settings, metrics)
@@ -191,7 +248,15 @@ def serve(settings: Settings, stop: threading.Event | None = None) -> int:
     tune_gc(settings.gc_gen0_threshold)
     running.serve_with(components.scorer, components.models, RulesCore(components.store.engine))
     if settings.metrics_port:
-        start_http_server(settings.metrics_port, registry=metrics.registry)
+        tls = exposed.tls
+        start_http_server(
+            settings.metrics_port,
+            registry=metrics.registry,
+            certfile=str(tls.cert) if tls else None,
+            keyfile=str(tls.key) if tls else None,
+            client_cafile=str(tls.client_ca) if tls and tls.client_ca else None,
+            client_auth_required=bool(tls and tls.client_ca),
+        )
     logger.info(
         "serving model %s with %s clock, state %s, database %s",
         components.model.version,

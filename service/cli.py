@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from service.config import ClockMode, Settings
+from service.config import DEFAULT_MODEL_DIR, ClockMode, Settings
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -35,12 +35,32 @@ def _serve(args: argparse.Namespace) -> int:
             "policy_file": args.policy_file,
             "log_level": args.log_level,
             "profile_stages": args.profile_stages,
+            "tls_cert": args.tls_cert,
+            "tls_key": args.tls_key,
+            "tls_client_ca": args.tls_client_ca,
+            "tls_admin_identities": args.tls_admin_identities,
+            "allow_insecure_tokens": args.allow_insecure_tokens,
         }.items()
         if value is not None
     }
     settings = Settings(**overrides)
     logs.configure(settings.log_level, settings.log_decisions)
     return app.serve(settings)
+
+
+def _add_client_tls(parser: argparse.ArgumentParser) -> None:
+    """The TLS options of every command that calls a running server."""
+    parser.add_argument("--tls-ca", type=Path, help="PEM CA that signed the server (turns TLS on)")
+    parser.add_argument("--tls-cert", type=Path, help="PEM client certificate (mTLS)")
+    parser.add_argument("--tls-key", type=Path, help="PEM client key (mTLS)")
+    parser.add_argument("--tls-server-name", help="name expected in the server certificate")
+
+
+def _channel(args: argparse.Namespace) -> Any:
+    from service.api.tls import ClientTls, client_channel
+
+    tls = ClientTls(args.tls_ca, args.tls_cert, args.tls_key, args.tls_server_name)
+    return client_channel(args.target, tls)
 
 
 def _score(args: argparse.Namespace) -> int:
@@ -56,7 +76,7 @@ def _score(args: argparse.Namespace) -> int:
     body = data.get("event", data) if "event" in data else data
     body = dict(body)
     body.setdefault("event_id", f"cli-{uuid.uuid4()}")
-    with grpc.insecure_channel(args.target) as channel:
+    with _channel(args) as channel:
         stub = pb_grpc.ScoringServiceStub(channel)
         try:
             if kind == "signup":
@@ -109,6 +129,7 @@ def _train(args: argparse.Namespace) -> int:
             args.from_export, args.out, args.report, seed=args.seed, trials=args.trials
         )
         return 0
+    from service.events import read_stream
     from training.progress import Progress
 
     if args.worlds:
@@ -125,6 +146,10 @@ def _train(args: argparse.Namespace) -> int:
         print(f"model {result['model_version']} in {args.out}, report in {args.report}")
         return 0
     from training.pipeline import PipelineOptions, run_pipeline
+
+    if args.stream is not None:  # bad input fails here, before minutes of parallel replay
+        for _ in read_stream(args.stream):
+            pass
 
     result = run_pipeline(
         config_path=args.config,
@@ -191,8 +216,8 @@ def _model(args: argparse.Namespace) -> int:
 
     configured = Settings().admin_token
     token = args.token or (configured.get_secret_value() if configured else "")
-    metadata = (("authorization", f"Bearer {token}"),)
-    with grpc.insecure_channel(args.target) as channel:
+    metadata = (("authorization", f"Bearer {token}"),) if token else ()
+    with _channel(args) as channel:
         stub = pb_grpc.AdminServiceStub(channel)
         try:
             if args.action == "status":
@@ -243,6 +268,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--profile-stages", action="store_true", default=None, help="time each request stage"
     )
+    serve.add_argument("--tls-cert", type=Path, help="PEM certificate chain: serve TLS")
+    serve.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    serve.add_argument(
+        "--tls-client-ca", type=Path, help="PEM CA: require and verify client certificates (mTLS)"
+    )
+    serve.add_argument(
+        "--tls-admin-identities", help="mTLS: client-certificate names (CN/SAN) that act as admin"
+    )
+    serve.add_argument(
+        "--allow-insecure-tokens",
+        action="store_true",
+        default=None,
+        help="accept bearer tokens over plaintext on a non-loopback port",
+    )
     serve.set_defaults(func=_serve)
 
     score = sub.add_parser("score", help="send one JSON event to a running server")
@@ -250,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--target", default="127.0.0.1:50051")
     score.add_argument("--type", choices=["signup", "api_key"])
     score.add_argument("--timeout", type=float, default=5.0)
+    _add_client_tls(score)
     score.set_defaults(func=_score)
 
     simulate = sub.add_parser("simulate", help="write a simulated event stream (JSON lines)")
@@ -302,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser(
         "evaluate", help="score a labelled stream with a model, write a report"
     )
-    evaluate.add_argument("--model", type=Path, default=Path("models/default"))
+    evaluate.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR)
     evaluate.add_argument("--stream", type=Path, help="labelled stream to replay and score")
     evaluate.add_argument(
         "--from-log", metavar="DATABASE_URL", help="compare live and shadow from a decision log"
@@ -321,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--shadow", action="store_true", help="load as the shadow model")
     model.add_argument("--target", default="127.0.0.1:50051")
     model.add_argument("--token", help="admin token (default: SIGNUPGUARD_ADMIN_TOKEN)")
+    _add_client_tls(model)
     model.set_defaults(func=_model)
 
     db = sub.add_parser("db", help="decision-store schema: upgrade to head, or show current")
@@ -336,12 +377,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``signupguard`` console script."""
+    from service.events import InputError
+
     args = build_parser().parse_args(argv)
     if args.command == "rules":
         from service.rules.cli import run
 
         return run(args)
-    code: int = args.func(args)
+    try:
+        code: int = args.func(args)
+    except InputError as exc:  # bad input data: where and what, no traceback
+        print(f"signupguard {args.command}: bad input: {exc}", file=sys.stderr)
+        return 2
     return code
 
 

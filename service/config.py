@@ -8,13 +8,18 @@ from __future__ import annotations
 import enum
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.store.journal import FsyncPolicy
 
-# Relative to the working directory: the repository root under `make serve`, /app in the image.
-DEFAULT_MODEL_DIR = Path("models/default")
+# The default model ships inside the package (package data; in a checkout, a link to
+# models/default, where `make model` writes), so `signupguard serve` works from any directory.
+DEFAULT_MODEL_DIR = Path(__file__).parent / "model" / "shipped"
+
+
+# Public, hence guessable: fine on a laptop, refused with Redis or PostgreSQL (see app.serve).
+DEVELOPMENT_HASH_KEY = "signupguard-dev-key-change-me"
 
 
 class ClockMode(enum.StrEnum):
@@ -67,6 +72,22 @@ class Settings(BaseSettings):
         ge=0,
         description="Poll the decision store's rules revision this often and reload; 0: load once.",
     )
+    tls_cert: Path | None = Field(
+        None, description="PEM certificate chain of the gRPC (and metrics) port; unset: plaintext."
+    )
+    tls_key: Path | None = Field(None, description="PEM private key of the TLS certificate.")
+    tls_client_ca: Path | None = Field(
+        None, description="mTLS: PEM CA bundle; client certificates are required and verified."
+    )
+    tls_admin_identities: str = Field(
+        "",
+        description="mTLS: comma-separated client-certificate names (CN or SAN) admitted to "
+        "AdminService without a token.",
+    )
+    allow_insecure_tokens: bool = Field(
+        False,
+        description="Accept bearer tokens over plaintext on a non-loopback port (not advised).",
+    )
     database_url: str = Field(
         "sqlite:///var/signupguard.db", description="SQLAlchemy URL of the decision store."
     )
@@ -96,7 +117,7 @@ class Settings(BaseSettings):
         None, description="Reference data directory; the bundled snapshot when unset."
     )
     hash_key: SecretStr = Field(
-        SecretStr("signupguard-dev-key-change-me"),
+        SecretStr(DEVELOPMENT_HASH_KEY),
         description="Secret for keyed hashes of emails, phones, IPs, devices and cards.",
     )
     max_clock_skew_s: float = Field(
@@ -165,6 +186,18 @@ class Settings(BaseSettings):
         description="Run migrations at start; unset: SQLite yes, PostgreSQL no "
         "(run `signupguard db upgrade`).",
     )
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Settings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together")
+        if self.tls_client_ca is not None and self.tls_cert is None:
+            raise ValueError("tls_client_ca needs tls_cert and tls_key")
+        return self
+
+    def uses_development_hash_key(self) -> bool:
+        """Is ``hash_key`` still the published development default?"""
+        return self.hash_key.get_secret_value() == DEVELOPMENT_HASH_KEY
 
     @field_validator("log_level")
     @classmethod

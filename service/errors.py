@@ -12,6 +12,7 @@
     ├── StateUnavailable          the velocity/linkage store cannot be reached in time
     ├── StoreUnavailable          the decision store cannot be reached
     ├── Unauthenticated           an admin call without the right token
+    │   └── InsecureTransport     a bearer token sent over a reachable plaintext port
     └── AdminDisabled             admin calls are off (no token configured)
 """
 
@@ -67,6 +68,10 @@ class StoreUnavailable(SignupGuardError):
 
 class Unauthenticated(SignupGuardError):
     """An admin call without the configured bearer token."""
+
+
+class InsecureTransport(Unauthenticated):
+    """A bearer token arrived over plaintext on a non-loopback port (use TLS)."""
 
 
 class AdminDisabled(SignupGuardError):

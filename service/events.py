@@ -13,6 +13,12 @@ The JSON shape is the protobuf JSON mapping of the request messages with the pro
      "truth": {"label": "fraud", "cohort": "dc_burst", "campaign_id": "c1"}}
 
 ``truth`` is only present in simulated streams; the service never reads it.
+
+Bad input is reported, never a traceback: a field that cannot be used raises
+:class:`FieldError` naming it (``event.payment.card_funding``), and :func:`read_stream` turns
+that, and undecodable JSON, into :class:`InputError` with the file and line. Obvious
+spellings are accepted: enum values in any case, with or without their prefix (``credit``,
+``CREDIT``, ``CARD_FUNDING_CREDIT``), and the event type and truth label in any case.
 """
 
 from __future__ import annotations
@@ -36,7 +42,64 @@ from service.domain import (
     SignupEvent,
 )
 
-_FUNDING_NAMES = {f"CARD_FUNDING_{f.name}": f for f in CardFunding}
+_FUNDING_NAMES = {
+    **{f"CARD_FUNDING_{f.name}": f for f in CardFunding},
+    **{f.name: f for f in CardFunding},
+}
+
+
+class FieldError(ValueError):
+    """A field of one record cannot be used; ``field`` is its dotted path in the JSON line."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+    def __reduce__(self) -> tuple[type[FieldError], tuple[str, str]]:
+        return FieldError, (self.field, self.message)  # picklable: crosses process pools
+
+
+class InputError(Exception):
+    """Bad input in a file: where (file, line, field) and what; the CLI exits 2 with it."""
+
+    def __init__(self, path: Path | str, line: int | None, field: str, message: str) -> None:
+        self.path, self.line, self.field, self.message = str(path), line, field, message
+        where = self.path if line is None else f"{self.path}:{line}"
+        super().__init__(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, int | None, str, str]]:
+        return InputError, (self.path, self.line, self.field, self.message)  # process pools
+
+
+def _object(data: Mapping[str, Any], name: str, where: str) -> Mapping[str, Any]:
+    value = data.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise FieldError(f"{where}{name}", f"must be an object, got {value!r}")
+    return value
+
+
+def _required(data: Mapping[str, Any], name: str, where: str) -> str:
+    value = data.get(name)
+    if value is None or value == "":
+        raise FieldError(f"{where}{name}", "is required")
+    return str(value)
+
+
+def _funding(raw: object) -> CardFunding | None:
+    if raw in (None, "", "CARD_FUNDING_UNSPECIFIED", 0):
+        return None
+    found: CardFunding | None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        found = next((f for f in CardFunding if f.value == raw), None)
+    else:
+        found = _FUNDING_NAMES.get(str(raw).strip().upper())
+    if found is None:
+        choices = ", ".join(f.name.lower() for f in CardFunding)
+        raise FieldError("event.payment.card_funding", f"unknown value {raw!r}; use {choices}")
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +148,8 @@ def _s(section: Mapping[str, Any], name: str) -> str | None:
     return str(value)
 
 
-def _device(data: Mapping[str, Any] | None) -> Device:
-    d = data or {}
+def _device(data: Mapping[str, Any]) -> Device:
+    d = _object(data, "device", "event.")
     return Device(
         ip=_s(d, "ip"),
         user_agent=_s(d, "user_agent"),
@@ -96,17 +159,11 @@ def _device(data: Mapping[str, Any] | None) -> Device:
     )
 
 
-def _payment(data: Mapping[str, Any] | None) -> Payment | None:
+def _payment(event: Mapping[str, Any]) -> Payment | None:
+    data = _object(event, "payment", "event.")
     if not data:
         return None
-    funding_raw = data.get("card_funding")
-    funding: CardFunding | None
-    if funding_raw in (None, "", "CARD_FUNDING_UNSPECIFIED", 0):
-        funding = None
-    elif isinstance(funding_raw, int):
-        funding = CardFunding(funding_raw)
-    else:
-        funding = _FUNDING_NAMES[str(funding_raw)]
+    funding = _funding(data.get("card_funding"))
     return Payment(
         card_bin=_s(data, "card_bin"),
         card_last4=_s(data, "card_last4"),
@@ -119,34 +176,47 @@ def _payment(data: Mapping[str, Any] | None) -> Payment | None:
 
 
 def event_from_dict(kind: str, data: Mapping[str, Any]) -> Event:
-    """Build a domain event from its JSON form (``kind`` is "signup" or "api_key")."""
-    occurred = parse_timestamp(data.get("occurred_at"))
+    """Build a domain event from its JSON form (``kind`` is "signup" or "api_key").
+
+    Raises :class:`FieldError` naming the first field it cannot use.
+    """
+    try:
+        occurred = parse_timestamp(data.get("occurred_at"))
+    except (ValueError, TypeError):
+        raise FieldError(
+            "event.occurred_at", f"not an RFC 3339 time: {data.get('occurred_at')!r}"
+        ) from None
+    kind = str(kind).strip().lower()
     if kind == EventType.SIGNUP:
-        ident = data.get("identity") or {}
-        behavior = data.get("behavior") or {}
+        ident = _object(data, "identity", "event.")
+        behavior = _object(data, "behavior", "event.")
         fill = behavior.get("form_fill_ms")
+        try:
+            fill_ms = None if fill in (None, "") else int(fill)
+        except (ValueError, TypeError):
+            raise FieldError("event.behavior.form_fill_ms", f"not an integer: {fill!r}") from None
         return SignupEvent(
-            event_id=str(data["event_id"]),
-            account_id=str(data["account_id"]),
+            event_id=_required(data, "event_id", "event."),
+            account_id=_required(data, "account_id", "event."),
             occurred_at=occurred,
             identity=Identity(
                 email=_s(ident, "email"),
                 phone=_s(ident, "phone"),
                 full_name=_s(ident, "full_name"),
             ),
-            device=_device(data.get("device")),
-            payment=_payment(data.get("payment")),
-            behavior=Behavior(form_fill_ms=None if fill in (None, "") else int(fill)),
+            device=_device(data),
+            payment=_payment(data),
+            behavior=Behavior(form_fill_ms=fill_ms),
         )
     if kind == EventType.API_KEY:
         return ApiKeyEvent(
-            event_id=str(data["event_id"]),
-            account_id=str(data["account_id"]),
+            event_id=_required(data, "event_id", "event."),
+            account_id=_required(data, "account_id", "event."),
             occurred_at=occurred,
-            device=_device(data.get("device")),
+            device=_device(data),
             key_name=_s(data, "key_name"),
         )
-    raise ValueError(f"unknown event type {kind!r}")
+    raise FieldError("type", f"unknown event type {kind!r}; use signup or api_key")
 
 
 def _drop_empty(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -199,16 +269,24 @@ def event_to_dict(event: Event) -> dict[str, Any]:
 
 
 def record_from_dict(line: Mapping[str, Any]) -> StreamRecord:
-    """Parse one stream line (already JSON-decoded)."""
-    truth_raw = line.get("truth")
+    """Parse one stream line (already JSON-decoded); FieldError names a field it cannot use."""
+    if not isinstance(line, Mapping):
+        raise FieldError("line", "must be a JSON object")
+    truth_raw = _object(line, "truth", "")
     truth = None
     if truth_raw:
+        label = _required(truth_raw, "label", "truth.").strip().lower()
+        if label not in ("fraud", "legitimate"):
+            raise FieldError("truth.label", f"unknown value {label!r}; use fraud or legitimate")
         truth = Truth(
-            label=str(truth_raw["label"]),
-            cohort=str(truth_raw["cohort"]),
+            label=label,
+            cohort=_required(truth_raw, "cohort", "truth."),
             campaign_id=truth_raw.get("campaign_id"),
         )
-    return StreamRecord(event=event_from_dict(str(line["type"]), line["event"]), truth=truth)
+    event = line.get("event")
+    if not isinstance(event, Mapping):
+        raise FieldError("event", "is required and must be an object")
+    return StreamRecord(event=event_from_dict(_required(line, "type", ""), event), truth=truth)
 
 
 def record_to_dict(record: StreamRecord) -> dict[str, Any]:
@@ -229,11 +307,25 @@ def record_to_dict(record: StreamRecord) -> dict[str, Any]:
 
 
 def read_stream(path: Path) -> Iterator[StreamRecord]:
-    """Yield the records of a JSON-lines stream file, in file order."""
-    with path.open(encoding="utf-8") as handle:
-        for raw in handle:
-            if raw.strip():
-                yield record_from_dict(json.loads(raw))
+    """Yield the records of a JSON-lines stream file, in file order.
+
+    Raises :class:`InputError` (file, line, field) at the first line it cannot use.
+    """
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for number, raw in enumerate(handle, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    yield record_from_dict(json.loads(raw))
+                except json.JSONDecodeError as exc:
+                    raise InputError(path, number, "", f"not JSON: {exc.msg}") from None
+                except FieldError as exc:
+                    raise InputError(path, number, exc.field, exc.message) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(path, None, "", f"not UTF-8 text: {exc.reason}") from None
+    except OSError as exc:
+        raise InputError(path, None, "", f"cannot read: {exc.strerror or exc}") from None
 
 
 def write_stream(records: Iterable[StreamRecord], out: TextIO) -> int:

@@ -41,6 +41,8 @@ from service.store import DecisionRecord, ShadowVerdict, SqlDecisionStore
 logger = logging.getLogger(__name__)
 
 MAX_ID_BYTES = 128
+# Namespace of outcome ids derived from (account_id, idempotency_key); never change it.
+_OUTCOME_KEYS = uuid.UUID("5c1b6f0e-14a1-4f3e-9a51-0d7c2b1e8f14")
 _STRIPES = 64
 
 
@@ -101,15 +103,30 @@ class Scorer:
         return self._score(event, received_at)
 
     def report_outcome(
-        self, account_id: str, label: Label, source: str, occurred_at: float | None
+        self,
+        account_id: str,
+        label: Label,
+        source: str,
+        occurred_at: float | None,
+        idempotency_key: str = "",
     ) -> Outcome:
-        """Store ground truth for an account; raises StoreUnavailable if it cannot be stored."""
+        """Spool ground truth for an account; StoreUnavailable if it cannot be kept.
+
+        With an ``idempotency_key`` the outcome id is derived from (account, key), so a retry
+        is the same outcome and the store keeps only the first.
+        """
         _check_id("account_id", account_id)
         if len(source.encode()) > 64:
             raise InvalidRequest("source", "must be at most 64 bytes")
+        if len(idempotency_key.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES:
+            raise InvalidRequest("idempotency_key", f"must be at most {MAX_ID_BYTES} bytes")
         now = self._now()
         outcome = Outcome(
-            outcome_id=str(uuid.uuid4()),
+            outcome_id=str(
+                uuid.uuid5(_OUTCOME_KEYS, f"{account_id}\n{idempotency_key}")
+                if idempotency_key
+                else uuid.uuid4()
+            ),
             account_id=account_id,
             label=label,
             source=source or "unspecified",
@@ -130,7 +147,8 @@ class Scorer:
         if cached is not None:
             return cached
         with self._stripes[hash(event.event_id) % _STRIPES]:
-            cached = self._cached(event.event_id)
+            # The store also knows decisions still only in its spool (an earlier run's too).
+            cached = self._cached(event.event_id) or self._store.recent_decision(event.event_id)
             if cached is not None:
                 return cached
             decision = self._decide(event, at, clock_fallback, started, clock)

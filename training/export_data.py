@@ -43,6 +43,7 @@ from typing import IO, Any
 from sqlalchemy import select
 
 from service.domain import EventType, Label
+from service.events import InputError
 from service.features import spec_hash
 from service.store import make_engine
 from service.store.schema import decisions, outcomes
@@ -179,11 +180,52 @@ def export_training_data(
 
 
 def read_export(path: Path) -> Iterator[dict[str, Any]]:
-    """The rows of an export file, features as floats (NaN for ``null``)."""
+    """The rows of an export file, features as floats (NaN for ``null``).
+
+    Raises :class:`InputError` (file, line, field) at the first line it cannot use.
+    """
+    for _, row in numbered_export(path):
+        yield row
+
+
+def numbered_export(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(1-based line, row) of each row of an export file; see :func:`read_export`."""
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                row = json.loads(line)
-                row["features"] = [math.nan if v is None else float(v) for v in row["features"]]
-                yield row
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield number, _export_row(path, number, line)
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
+        raise InputError(path, None, "", f"cannot read: {exc}") from None
+
+
+_EXPORT_FIELDS = ("event_id", "event_type", "account_id", "occurred_at", "spec_hash", "label")
+
+
+def _export_row(path: Path, number: int, line: str) -> dict[str, Any]:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(path, number, "", f"not JSON: {exc.msg}") from None
+    if not isinstance(row, dict):
+        raise InputError(path, number, "", "must be a JSON object")
+    for name in _EXPORT_FIELDS:
+        if name not in row:
+            raise InputError(path, number, name, "is required")
+    if row["event_type"] not in ("signup", "api_key"):
+        raise InputError(path, number, "event_type", f"unknown value {row['event_type']!r}")
+    try:
+        row["occurred_at"] = float(row["occurred_at"])
+    except (TypeError, ValueError):
+        raise InputError(path, number, "occurred_at", "must be epoch seconds") from None
+    if row["label"] not in (0, 1):
+        raise InputError(path, number, "label", f"must be 0 or 1, got {row['label']!r}")
+    features = row.get("features")
+    if not isinstance(features, list):
+        raise InputError(path, number, "features", "must be a list of numbers")
+    try:
+        row["features"] = [math.nan if v is None else float(v) for v in features]
+    except (TypeError, ValueError):
+        raise InputError(path, number, "features", "must be a list of numbers") from None
+    return row

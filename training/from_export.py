@@ -20,13 +20,14 @@ from typing import Any
 import numpy as np
 
 from service.domain import EventType
+from service.events import InputError
 from service.features import names, spec_hash
 from service.model import load_model
 from training.batch import decide
 from training.cohorts import summarise
 from training.dataset import Dataset, Rows
 from training.export import export_artifact
-from training.export_data import read_export
+from training.export_data import numbered_export
 from training.fit import config_summary, fit_models
 from training.report import cohort_markdown, metrics_table, overall_markdown
 from training.train import TrainConfig
@@ -37,17 +38,25 @@ def dataset_from_export(path: Path) -> Dataset:
     data = Dataset(Rows(EventType.SIGNUP), Rows(EventType.API_KEY))
     hashes = {t.value: spec_hash(t) for t in EventType}
     last = float("-inf")
-    for position, row in enumerate(read_export(path)):
+    for position, (line, row) in enumerate(numbered_export(path)):
         event_type = EventType(row["event_type"])
         if row["spec_hash"] != hashes[event_type.value]:
-            raise ValueError(
-                f"{path}: row {position} was logged with feature spec {row['spec_hash']}, "
-                f"the code has {hashes[event_type.value]}; export again with this version"
+            raise InputError(
+                path,
+                line,
+                "spec_hash",
+                f"logged with feature spec {row['spec_hash']}, the code has "
+                f"{hashes[event_type.value]}; export again with this version",
             )
         if len(row["features"]) != len(names(event_type)):
-            raise ValueError(f"{path}: row {position} has {len(row['features'])} features")
+            raise InputError(
+                path,
+                line,
+                "features",
+                f"{len(row['features'])} values, the spec has {len(names(event_type))}",
+            )
         if row["occurred_at"] < last:
-            raise ValueError(f"{path}: rows are not in event-time order at row {position}")
+            raise InputError(path, line, "occurred_at", "rows are not in event-time order")
         last = row["occurred_at"]
         label = int(row["label"])
         rows = data.rows(event_type)

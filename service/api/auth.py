@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import grpc
 
 from service.api.status import to_status
+from service.api.tls import peer_identities
 from service.errors import AdminDisabled, SignupGuardError, Unauthenticated
 
 
@@ -68,9 +69,17 @@ class AdminToken:
 class AuthInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]  # grpc is untyped
     """Authenticates every unary call to the protected services before its handler runs."""
 
-    def __init__(self, authenticator: Authenticator, services: Iterable[str]) -> None:
+    def __init__(
+        self,
+        authenticator: Authenticator,
+        services: Iterable[str],
+        certified_admins: frozenset[str] = frozenset(),
+    ) -> None:
+        """``certified_admins``: client-certificate names (CN or SAN, verified by mTLS) that
+        act as the admin without a token."""
         self._auth = authenticator
         self._prefixes = tuple(f"/{name}/" for name in services)
+        self._certified = certified_admins
 
     def intercept_service(
         self,
@@ -85,10 +94,14 @@ class AuthInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]  # grpc is 
             return None  # a streaming operator method would bypass the check: UNIMPLEMENTED
         inner = handler.unary_unary
         auth = self._auth
+        certified = self._certified
 
         def guarded(request: Any, context: grpc.ServicerContext) -> Any:
             try:
-                identity = auth.authenticate(context.invocation_metadata())
+                if certified and peer_identities(context) & certified:
+                    identity = ADMIN  # a verified client certificate mapped to the admin
+                else:
+                    identity = auth.authenticate(context.invocation_metadata())
             except SignupGuardError as exc:
                 context.abort_with_status(to_status(exc))
                 raise AssertionError("unreachable: abort_with_status raises") from exc

@@ -125,13 +125,19 @@ def api_key_event(request: pb.ScoreApiKeyCreationRequest) -> ApiKeyEvent:
     )
 
 
-def outcome_args(request: pb.ReportOutcomeRequest) -> tuple[str, Label, str, float | None]:
-    """(account_id, label, source, occurred_at) of a ReportOutcome request."""
+def outcome_args(request: pb.ReportOutcomeRequest) -> tuple[str, Label, str, float | None, str]:
+    """(account_id, label, source, occurred_at, idempotency_key) of a ReportOutcome request."""
     try:
         label = Label(request.label)
     except ValueError:
         raise InvalidRequest("label", "must be LABEL_FRAUD or LABEL_LEGITIMATE") from None
-    return request.account_id, label, request.source, _timestamp(request, "occurred_at")
+    return (
+        request.account_id,
+        label,
+        request.source,
+        _timestamp(request, "occurred_at"),
+        request.idempotency_key,
+    )
 
 
 def decision_message(decision: Decision) -> pb.Decision:

@@ -18,8 +18,11 @@ from service.api.auth import AdminToken, AuthInterceptor
 from service.api.gen.signupguard.v1 import admin_pb2, admin_pb2_grpc, rules_pb2, rules_pb2_grpc
 from service.api.gen.signupguard.v1 import scoring_pb2 as pb
 from service.api.gen.signupguard.v1 import scoring_pb2_grpc as pb_grpc
+from service.api.health import HealthServicer
 from service.api.rules import RulesServicer
 from service.api.servicer import ScoringServicer
+from service.api.tls import PlaintextTokens, Transport, server_credentials, tokens_need_guard
+from service.api.wire import MalformedRequests
 from service.observability import Metrics
 from service.rules.core import RulesCore
 from service.scoring import Scorer
@@ -89,13 +92,27 @@ def start_server(
     metrics: Metrics | None = None,
     reuse_port: bool = False,
     admin_token: str | None = None,
+    transport: Transport | None = None,
 ) -> RunningServer:
-    """Bind and start; health is NOT_SERVING until :meth:`RunningServer.serve_with`."""
+    """Bind and start; health is NOT_SERVING until :meth:`RunningServer.serve_with`.
+
+    ``transport``: TLS/mTLS and the bearer-token rule (plaintext, no opt-out, by default).
+    """
+    transport = transport or Transport()
+    # Interceptors cover every service registered below, and any added later.
+    interceptors: list[grpc.ServerInterceptor] = [
+        MalformedRequests(metrics.registry if metrics else None)
+    ]
+    if tokens_need_guard(host, transport):
+        interceptors.append(PlaintextTokens())
+    # Under mTLS, listed client-certificate names (CN or SAN) act as the admin without a token.
+    certified = transport.admin_identities if transport.tls else frozenset()
+    interceptors.append(AuthInterceptor(AdminToken(admin_token), OPERATOR_SERVICES, certified))
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
         options=server_options(reuse_port),
         maximum_concurrent_rpcs=workers * MAX_CONCURRENT_RPCS_PER_WORKER,
-        interceptors=[AuthInterceptor(AdminToken(admin_token), OPERATOR_SERVICES)],
+        interceptors=interceptors,
     )
     servicer = ScoringServicer(max_request_bytes, metrics)
     pb_grpc.add_ScoringServiceServicer_to_server(servicer, server)
@@ -103,14 +120,19 @@ def start_server(
     admin_pb2_grpc.add_AdminServiceServicer_to_server(admin, server)
     rules = RulesServicer()
     rules_pb2_grpc.add_RulesServiceServicer_to_server(rules, server)
-    health_servicer = health.HealthServicer()
+    health_servicer = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         (SERVICE_NAME, *OPERATOR_SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME),
         server,
     )
     try:
-        bound = server.add_insecure_port(f"{host}:{port}")
+        address = f"{host}:{port}"
+        bound = (
+            server.add_secure_port(address, server_credentials(transport.tls))
+            if transport.tls is not None
+            else server.add_insecure_port(address)
+        )
     except RuntimeError as exc:  # grpcio reports a failed bind as RuntimeError
         raise OSError(f"cannot bind {host}:{port}: {exc}") from exc
     if bound == 0:

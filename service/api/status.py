@@ -8,6 +8,7 @@ from grpc_status import rpc_status
 
 from service.errors import (
     AdminDisabled,
+    InsecureTransport,
     InvalidCondition,
     InvalidRequest,
     ModelError,
@@ -30,6 +31,7 @@ STATUS: dict[type[SignupGuardError], grpc.StatusCode] = {
     ModelError: grpc.StatusCode.FAILED_PRECONDITION,
     StateUnavailable: grpc.StatusCode.UNAVAILABLE,
     StoreUnavailable: grpc.StatusCode.UNAVAILABLE,
+    InsecureTransport: grpc.StatusCode.UNAUTHENTICATED,
     Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
     AdminDisabled: grpc.StatusCode.PERMISSION_DENIED,
     SignupGuardError: grpc.StatusCode.INTERNAL,
@@ -43,6 +45,12 @@ _PUBLIC: dict[grpc.StatusCode, str] = {
     grpc.StatusCode.UNAUTHENTICATED: "a valid admin bearer token is required",
     grpc.StatusCode.PERMISSION_DENIED: "admin calls are disabled: no admin token is configured",
     grpc.StatusCode.NOT_FOUND: "not found",
+}
+
+
+# Where one code covers errors that need telling apart, the message of the specific class.
+_PUBLIC_BY_CLASS: dict[type[BaseException], str] = {
+    InsecureTransport: "bearer tokens are refused over plaintext on this port: connect with TLS",
 }
 
 
@@ -68,5 +76,5 @@ def to_status(exc: BaseException) -> grpc.Status:
         status = status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=str(exc))
         status.details.add().Pack(detail)
         return rpc_status.to_status(status)
-    message = _PUBLIC.get(code, "request failed")
+    message = _PUBLIC_BY_CLASS.get(type(exc)) or _PUBLIC.get(code, "request failed")
     return rpc_status.to_status(status_pb2.Status(code=code.value[0], message=message))

@@ -1,5 +1,8 @@
 """A decision's three forms: the record the scorer saves, its journal line, its table row.
 
+Outcomes share the journal: their lines carry ``"k": "o"`` (a line without ``k`` is a
+decision, so spools written before outcomes were spooled still read).
+
 The journal line is on the request path, so it is cheap to make: one compact JSON object with
 the feature vector as base64 of little-endian float64 (NaN kept as is). Printing ~90 floats as
 decimal text costs ~25 µs with the standard library; packing them costs ~1 µs. The row (JSON
@@ -20,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from service.domain import Action, Decision, EventType, Reason
+from service.domain import Action, Decision, EventType, Outcome, Reason
 
 FORMAT = 1  # "v" of every journal line; bump when the line's shape changes
 _encode = json.JSONEncoder(separators=(",", ":")).encode
@@ -87,11 +90,84 @@ def encode(record: DecisionRecord) -> bytes:
         return (_encode(body) + "\n").encode("ascii")
 
 
-def row(line: bytes) -> dict[str, Any]:
-    """The ``decisions`` row of a journal line; ValueError (or KeyError) if it is not one."""
+OUTCOME = "o"  # "k" of an outcome's journal line
+DECISION = "d"  # the kind of a line without "k"
+
+
+def encode_outcome(outcome: Outcome) -> bytes:
+    """The journal line of an outcome, newline included."""
+    body = {
+        "v": FORMAT,
+        "k": OUTCOME,
+        "outcome_id": outcome.outcome_id,
+        "account_id": outcome.account_id,
+        "label": int(outcome.label),
+        "source": outcome.source,
+        "occurred_at": outcome.occurred_at,
+        "received_at": outcome.received_at,
+    }
+    try:
+        return orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE)
+    except orjson.JSONEncodeError:  # a lone surrogate in an id (not from gRPC): escape it
+        return (_encode(body) + "\n").encode("ascii")
+
+
+def parse(line: bytes) -> tuple[str, dict[str, Any]]:
+    """(kind, table row) of a journal line: DECISION or OUTCOME; ValueError/KeyError if neither."""
+    obj = _load(line)
+    if obj.get("k", DECISION) == OUTCOME:
+        return OUTCOME, {
+            "outcome_id": str(obj["outcome_id"]),
+            "account_id": str(obj["account_id"]),
+            "label": int(obj["label"]),
+            "source": str(obj["source"]),
+            "occurred_at": float(obj["occurred_at"]),
+            "received_at": float(obj["received_at"]),
+        }
+    return DECISION, _decision_row(obj)
+
+
+def decision_of_line(line: bytes) -> Decision | None:
+    """The decision of a journal line (None for an outcome); ValueError/KeyError if neither.
+
+    Skips the feature vector (the answer does not carry it): a restart indexes a large
+    spool this way.
+    """
+    obj = _load(line)
+    if obj.get("k", DECISION) != DECISION:
+        return None
+    return Decision(
+        decision_id=str(obj["decision_id"]),
+        event_id=str(obj["event_id"]),
+        event_type=EventType(obj["event_type"]),
+        account_id=str(obj["account_id"]),
+        action=Action(int(obj["action"])),
+        score=float(obj["score"]),
+        reasons=tuple(Reason(str(c), str(m), float(w)) for c, m, w in obj["reasons"]),
+        model_version=str(obj["model_version"]),
+        degraded=bool(obj["degraded"]),
+        occurred_at=float(obj["occurred_at"]),
+        decided_at=float(obj["decided_at"]),
+        case_id=str(obj["case_id"] or ""),
+    )
+
+
+def _load(line: bytes) -> dict[str, Any]:
     obj = orjson.loads(line)
     if not isinstance(obj, dict) or obj.get("v") != FORMAT:
-        raise ValueError("not a decision journal line of format 1")
+        raise ValueError("not a journal line of format 1")
+    return obj
+
+
+def row(line: bytes) -> dict[str, Any]:
+    """The ``decisions`` row of a decision's journal line; ValueError (or KeyError) if not one."""
+    kind, r = parse(line)
+    if kind != DECISION:
+        raise ValueError("an outcome line, not a decision")
+    return r
+
+
+def _decision_row(obj: dict[str, Any]) -> dict[str, Any]:
     packed = array("d")
     packed.frombytes(base64.b64decode(obj["features"], validate=True))
     if _SWAP:  # pragma: no cover - little-endian hosts

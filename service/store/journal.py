@@ -30,6 +30,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from service.errors import StoreUnavailable
@@ -135,6 +136,14 @@ class Journal:
                 target=self._sync_loop, args=(fsync_interval_s,), name="spool-sync", daemon=True
             )
             self._syncer.start()
+
+    def leftover(self) -> Iterator[bytes]:
+        """Complete lines (no newline) an earlier process left; call before the first ``read``."""
+        for seg in sorted(s for s in self._sealed if s < self._active):
+            with contextlib.suppress(FileNotFoundError), self._path(seg).open("rb") as f:
+                for raw in f:
+                    if raw.endswith(b"\n"):  # a torn tail is skipped, as by the reader
+                        yield raw[:-1]
 
     # -- producers ------------------------------------------------------------------------------
 

@@ -10,8 +10,9 @@ everything, up to ``spool_max_bytes``; then ``save_decision`` raises
 :class:`StoreUnavailable` (the caller's policy decides what to answer). On start, whatever an
 earlier process left in the spool (it was killed, or closed with the database down) is written
 first. Recent uncommitted decisions are also kept in memory (up to ``queue_size``) so
-``get_decision`` finds them. Outcomes are written synchronously: the caller's acknowledgement
-means "stored".
+``get_decision`` finds them, including, after a restart, those the earlier process left in the
+spool. Outcomes take the same path (same spool, same guarantees, written in order with the
+decisions); their primary key ``outcome_id`` makes a replayed or retried outcome a no-op.
 
 Schema: SQLite is migrated on start (embedded, zero-ops). PostgreSQL must already be at the
 newest revision -- ``signupguard db upgrade`` -- unless ``auto_migrate`` (one migrator at a time,
@@ -29,7 +30,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import (
     DataError,
@@ -50,6 +51,8 @@ from service.store.journal import FsyncPolicy, Journal
 from service.store.schema import decisions, outcomes
 
 __all__ = ["DecisionRecord", "SqlDecisionStore", "make_engine"]
+
+_Line = tuple[str, dict[str, Any], bytes]  # (kind, table row, journal line)
 
 logger = logging.getLogger(__name__)
 
@@ -98,9 +101,11 @@ class SqlDecisionStore:
         dialect = backend(url)
         self._engine = make_engine(url, durable=fsync is not FsyncPolicy.NONE)
         self._auto_migrate = dialect == "sqlite" if auto_migrate is None else auto_migrate
-        self._insert = (
-            sqlite.insert(decisions) if dialect == "sqlite" else postgresql.insert(decisions)
-        ).on_conflict_do_nothing()
+        make_insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        self._inserts = {
+            codec.DECISION: make_insert(decisions).on_conflict_do_nothing(),
+            codec.OUTCOME: make_insert(outcomes).on_conflict_do_nothing(),
+        }
         try:
             self._schema_ready = self._prepare_schema(at_start=True)
             self._journal = Journal(
@@ -118,6 +123,7 @@ class SqlDecisionStore:
         self._recent_size = queue_size
         self._recent: OrderedDict[str, Decision] = OrderedDict()
         self._lock = threading.Lock()
+        self._index_leftover()
         self._retry_max_s = retry_max_s
         self._db_ok = self._schema_ready
         self._rejected = 0
@@ -161,6 +167,11 @@ class SqlDecisionStore:
                         del self._recent[d.event_id]
             raise
 
+    def recent_decision(self, event_id: str) -> Decision | None:
+        """A decision not yet in the database (this run's or an earlier run's spool), else None."""
+        with self._lock:
+            return self._recent.get(event_id)
+
     def get_decision(self, event_id: str) -> Decision | None:
         """The stored (or recently spooled) decision for an event id."""
         with self._lock:
@@ -177,21 +188,28 @@ class SqlDecisionStore:
         return None if row is None else codec.decision(row)
 
     def save_outcome(self, outcome: Outcome) -> None:
-        """Store an outcome before returning."""
-        try:
-            with self._engine.begin() as conn:
-                conn.execute(
-                    insert(outcomes).values(
-                        outcome_id=outcome.outcome_id,
-                        account_id=outcome.account_id,
-                        label=int(outcome.label),
-                        source=outcome.source,
-                        occurred_at=outcome.occurred_at,
-                        received_at=outcome.received_at,
-                    )
-                )
-        except SQLAlchemyError as exc:
-            raise StoreUnavailable(f"cannot store the outcome: {exc}") from exc
+        """Spool an outcome durably (survives a kill); StoreUnavailable if the spool is full.
+
+        An outcome whose ``outcome_id`` is already stored is not stored again.
+        """
+        self._journal.append(codec.encode_outcome(outcome))
+
+    def _index_leftover(self) -> None:
+        """Decisions an earlier process spooled but did not write: findable by event id now."""
+        count = 0
+        for line in self._journal.leftover():
+            try:
+                d = codec.decision_of_line(line)
+            except (ValueError, KeyError, TypeError):
+                continue  # the writer keeps it in rejected.jsonl when it gets there
+            if d is None or d.event_id in self._recent:
+                continue
+            self._recent[d.event_id] = d
+            count += 1
+            if len(self._recent) > self._recent_size:
+                self._recent.popitem(last=False)
+        if count:
+            logger.info("%d spooled decisions from an earlier run answer repeated event ids", count)
 
     def pending(self) -> int:
         """Decisions accepted (spooled) but not yet committed to the database."""
@@ -267,7 +285,7 @@ class SqlDecisionStore:
 
     def _run(self) -> None:
         delay = 0.05
-        batch: list[tuple[dict[str, Any], bytes]] | None = None  # read, not yet committed
+        batch: list[_Line] | None = None  # read, not yet committed
         ids: list[tuple[str, str]] = []
         while not self._stopping.is_set():
             try:
@@ -282,7 +300,7 @@ class SqlDecisionStore:
                     if not lines:
                         continue
                     batch = self._decode(lines)
-                    ids = [(r["event_id"], r["decision_id"]) for r, _ in batch]
+                    ids = [(r["event_id"], r["decision_id"]) for k, r, _ in batch if k == "d"]
                 if batch is not None and self._store(batch):
                     self._journal.commit()
                     self._forget(ids)
@@ -303,17 +321,18 @@ class SqlDecisionStore:
                 if recent is not None and recent.decision_id == decision_id:
                     del self._recent[event_id]
 
-    def _decode(self, lines: list[bytes]) -> list[tuple[dict[str, Any], bytes]]:
+    def _decode(self, lines: list[bytes]) -> list[_Line]:
         pairs = []
         for line in lines:
             try:
-                pairs.append((codec.row(line), line))
+                kind, row = codec.parse(line)
+                pairs.append((kind, row, line))
             except (ValueError, KeyError, TypeError) as exc:
-                logger.error("unreadable spooled decision kept in rejected.jsonl: %s", exc)
+                logger.error("unreadable spooled line kept in rejected.jsonl: %s", exc)
                 self._reject(line)
         return pairs
 
-    def _store(self, pairs: list[tuple[dict[str, Any], bytes]]) -> bool:
+    def _store(self, pairs: list[_Line]) -> bool:
         """Insert a batch (one transaction); True when done, False to retry what is left.
 
         A batch the database refuses is retried row by row; a refused row (too long a value,
@@ -323,21 +342,25 @@ class SqlDecisionStore:
         try:
             if pairs:
                 with self._engine.begin() as conn:
-                    conn.execute(self._insert, [r for r, _ in pairs])
+                    for kind, insert_kind in self._inserts.items():
+                        rows = [r for k, r, _ in pairs if k == kind]
+                        if rows:
+                            conn.execute(insert_kind, rows)
         except Exception as exc:
             if not _refused(exc):
                 return self._failed(exc)
             while pairs:
-                row, line = pairs[0]
+                kind, row, line = pairs[0]
                 try:
                     with self._engine.begin() as conn:
-                        conn.execute(self._insert, [row])
+                        conn.execute(self._inserts[kind], [row])
                 except Exception as row_exc:
                     if not _refused(row_exc):
                         return self._failed(row_exc)
                     logger.error(
-                        "decision for event %r refused by the database, kept in rejected.jsonl: %s",
-                        row["event_id"],
+                        "%s %r refused by the database, kept in rejected.jsonl: %s",
+                        "decision for event" if kind == codec.DECISION else "outcome",
+                        row.get("event_id", row.get("outcome_id")),
                         row_exc,
                     )
                     self._reject(line)

@@ -12,7 +12,7 @@ import pytest
 
 from service.api.gen.signupguard.v1 import scoring_pb2_grpc as pb_grpc
 from service.api.server import RunningServer, start_server
-from service.app import Components, build_components
+from service.app import Components, build_components, transport
 from service.config import Settings
 from service.model.artifact import Thresholds
 from service.observability import Metrics
@@ -72,10 +72,11 @@ def serve(
             settings.max_request_bytes,
             metrics,
             admin_token=settings.admin_token.get_secret_value() if settings.admin_token else None,
+            transport=transport(settings),
         )
         components = build_components(settings, metrics, extractor=extractor)
         running.serve_with(components.scorer, components.models, RulesCore(components.store.engine))
-        channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
+        channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")  # plaintext even to TLS
         served = Served(
             settings, running, components, channel, pb_grpc.ScoringServiceStub(channel), metrics
         )

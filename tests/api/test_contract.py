@@ -207,3 +207,23 @@ def test_reuse_port_lets_two_servers_share_a_port() -> None:
             start_server("127.0.0.1", first.port, 2, 16384)
     finally:
         first.stop(None)
+
+
+def test_report_outcome_idempotency_key_is_bounded(served: Served) -> None:
+    """An idempotency key over 128 bytes is INVALID_ARGUMENT naming idempotency_key."""
+    request = pb.ReportOutcomeRequest(
+        account_id="a1", label=pb.LABEL_FRAUD, idempotency_key="k" * 129
+    )
+    _expect_invalid(lambda: served.stub.ReportOutcome(request, timeout=5), "idempotency_key")
+
+
+def test_report_outcome_with_one_key_is_one_outcome(served: Served) -> None:
+    """Two reports with one idempotency key share an outcome_id; another key gets another."""
+
+    def report(key: str) -> str:
+        request = pb.ReportOutcomeRequest(
+            account_id="a1", label=pb.LABEL_FRAUD, source="cb", idempotency_key=key
+        )
+        return str(served.stub.ReportOutcome(request, timeout=5).outcome_id)
+
+    assert report("x") == report("x") != report("y")

@@ -89,7 +89,11 @@ def test_two_replica_processes_on_one_redis_match_one_server(
             tmp_path,
             "--clock", "event", "--model", str(artifact), "--state-url", redis_url,
             "--database-url", f"sqlite:///{tmp_path}/{name}.db",
-            env={"SIGNUPGUARD_STATE_KEY_PREFIX": prefix, "SIGNUPGUARD_LOG_DECISIONS": "false"},
+            env={
+                "SIGNUPGUARD_STATE_KEY_PREFIX": prefix,
+                "SIGNUPGUARD_LOG_DECISIONS": "false",
+                "SIGNUPGUARD_HASH_KEY": "test-shared-hash-key",  # Redis refuses the dev key
+            },
         )  # fmt: skip
     channels = {n: grpc.insecure_channel(f"127.0.0.1:{s.port}") for n, s in servers.items()}
     stubs = {n: pb_grpc.ScoringServiceStub(c) for n, c in channels.items()}

@@ -92,6 +92,7 @@ def test_report_outcome_is_stored(served: Served) -> None:
         timeout=5,
     )
     assert response.outcome_id
+    assert served.components.store.flush()
     with served.components.store.engine.connect() as conn:
         row = conn.execute(select(outcomes)).one()
     assert (row.account_id, row.source) == ("acct-9", "chargeback")

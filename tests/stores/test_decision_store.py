@@ -110,10 +110,12 @@ def test_duplicate_event_ids_are_written_once(store: SqlDecisionStore) -> None:
     assert store.get_decision("dup") == first
 
 
-def test_outcome_is_stored_synchronously(store: SqlDecisionStore) -> None:
-    """An outcome is in the database when save_outcome returns."""
+def test_outcome_is_spooled_then_stored_once(store: SqlDecisionStore) -> None:
+    """An outcome is written by the writer; a second save with its outcome_id is a no-op."""
     now = time.time()
     store.save_outcome(Outcome("o1", "acct-1", Label.FRAUD, "chargeback", now, now))
+    store.save_outcome(Outcome("o1", "acct-1", Label.LEGITIMATE, "retry", now, now + 1))
+    assert store.flush()
     with store.engine.connect() as conn:
         row = conn.execute(select(outcomes)).one()
     assert (row.account_id, row.label, row.source) == ("acct-1", int(Label.FRAUD), "chargeback")

@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from service.domain import Action, Decision, EventType, Reason
+from service.domain import Action, Decision, EventType, Label, Outcome, Reason
 from service.errors import StoreUnavailable
 from service.store import DecisionRecord, FsyncPolicy, SqlDecisionStore, upgrade
 from service.store.journal import Journal
-from service.store.schema import decisions
+from service.store.schema import decisions, outcomes
 
 # -- helpers ------------------------------------------------------------------------------------
 
@@ -54,6 +54,20 @@ def _event_ids(url: str) -> list[str]:
     try:
         with engine.connect() as conn:
             return list(conn.execute(select(decisions.c.event_id)).scalars())
+    finally:
+        engine.dispose()
+
+
+def _outcome(outcome_id: str) -> Outcome:
+    now = time.time()
+    return Outcome(outcome_id, f"acct-{outcome_id}", Label.FRAUD, "chargeback", now, now)
+
+
+def _outcome_ids(url: str) -> list[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(select(outcomes.c.outcome_id)).scalars())
     finally:
         engine.dispose()
 
@@ -262,6 +276,33 @@ def test_decisions_made_during_an_outage_are_all_written(
     assert took[int(len(took) * 0.99)] < 5e-3, took[int(len(took) * 0.99)]
 
 
+def test_outcomes_reported_during_an_outage_are_all_written(
+    private_pg: PrivatePostgres, tmp_path: Path
+) -> None:
+    """PostgreSQL crashes: outcomes are still accepted (spooled) and all land once it is back,
+    a retried outcome_id once."""
+    url = private_pg.create_database("outcome_outage")
+    upgrade(url)
+    with SqlDecisionStore(url, spool_dir=tmp_path / "spool", retry_max_s=0.2) as store:
+        store.save_outcome(_outcome("before"))
+        assert store.flush(10)
+        private_pg.stop()
+        try:
+            during = [f"during-{i}" for i in range(300)]
+            for outcome_id in during:
+                store.save_outcome(_outcome(outcome_id))
+                store.save_decision(_record(f"with-{outcome_id}"))
+            store.save_outcome(_outcome("during-0"))  # a client's retry
+            assert _wait_for(lambda: not store.database_ok())
+            assert store.pending() == 2 * len(during) + 1
+        finally:
+            private_pg.start()
+        assert store.flush(20)
+    ids = _outcome_ids(url)
+    assert sorted(ids) == sorted(["before", *during])
+    assert len(_event_ids(url)) == len(during)
+
+
 def test_a_store_started_while_postgres_is_down_spools_until_it_returns(
     private_pg: PrivatePostgres, tmp_path: Path
 ) -> None:
@@ -346,6 +387,21 @@ while True:
 """
 
 
+CHILD_OUTCOMES = """
+import sys, time
+from service.domain import Label, Outcome
+from service.store import SqlDecisionStore
+
+store = SqlDecisionStore(sys.argv[1], spool_dir=sys.argv[2])
+print("ready", flush=True)
+i = 0
+while True:
+    store.save_outcome(Outcome(f"o-{i}", "a", Label.FRAUD, "chargeback", time.time(), time.time()))
+    print(f"o-{i}", flush=True)  # answered
+    i += 1
+"""
+
+
 @contextlib.contextmanager
 def _writes_blocked(url: str) -> Iterator[None]:
     """Hold the lock a writer of the decisions table needs, until the block exits."""
@@ -361,7 +417,7 @@ def _writes_blocked(url: str) -> Iterator[None]:
     engine = create_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(text("LOCK TABLE decisions IN EXCLUSIVE MODE"))
+            conn.execute(text("LOCK TABLE decisions, outcomes IN EXCLUSIVE MODE"))
             yield
     finally:
         engine.dispose()
@@ -402,6 +458,44 @@ def test_no_answered_decision_is_lost_to_sigkill(
     found = set(_event_ids(url))
     assert in_db_at_kill < len(answered)
     assert not set(answered) - found, f"{len(set(answered) - found)} of {len(answered)} lost"
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_no_answered_outcome_is_lost_to_sigkill(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Outcomes acknowledged by a process SIGKILLed mid-load are written by the next store."""
+    url = (
+        f"sqlite:///{tmp_path}/d.db"
+        if engine == "sqlite"
+        else str(request.getfixturevalue("postgres_url"))
+    )
+    upgrade(url)
+    spool = tmp_path / "spool"
+    answered: list[str] = []
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD_OUTCOMES, url, str(spool)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    try:
+        assert child.stdout.readline() == "ready\n"
+        with _writes_blocked(url):  # acknowledged outcomes exist only in the spool
+            answered += [child.stdout.readline().strip() for _ in range(300)]
+        answered += [child.stdout.readline().strip() for _ in range(300)]
+    finally:
+        child.send_signal(signal.SIGKILL)
+        rest, _ = child.communicate(timeout=10)
+    answered += rest.split()
+    in_db_at_kill = len(_outcome_ids(url))
+    with SqlDecisionStore(url, spool_dir=spool) as store:
+        assert store.flush(20)
+    found = _outcome_ids(url)
+    assert in_db_at_kill < len(answered)
+    assert len(found) == len(set(found))
+    assert not set(answered) - set(found), f"{len(set(answered) - set(found))} lost"
 
 
 def test_no_thread_is_left_behind(tmp_path: Path) -> None:

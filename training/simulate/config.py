@@ -7,6 +7,7 @@ never silently falls back to a default. ``default_config()`` loads that file; te
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from service.events import InputError
 
 ARCHETYPES = (
     "datacenter_burst",
@@ -392,18 +395,56 @@ def config_from_mapping(data: Mapping[str, Any]) -> SimConfig:
 
 
 def load_config(path: Path) -> SimConfig:
-    """Read a simulator config from a ``.yaml``/``.yml`` or ``.toml`` file."""
-    text = path.read_text(encoding="utf-8")
+    """Read a simulator config from a ``.yaml``/``.yml`` or ``.toml`` file.
+
+    Raises :class:`service.events.InputError` naming the file, the line (YAML) and the field.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, None, "", f"cannot read: {exc}") from None
     suffix = path.suffix.lower()
-    if suffix in (".yaml", ".yml"):
-        data = yaml.safe_load(text) or {}
-    elif suffix == ".toml":
-        data = tomllib.loads(text)
-    else:
-        raise ConfigError(f"{path}: expected a .yaml, .yml or .toml file")
+    try:
+        if suffix in (".yaml", ".yml"):
+            data = yaml.safe_load(text) or {}
+        elif suffix == ".toml":
+            data = tomllib.loads(text)
+        else:
+            raise InputError(path, None, "", "expected a .yaml, .yml or .toml file")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise InputError(path, line, "", f"not YAML: {getattr(exc, 'problem', exc)}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path, None, "", f"not TOML: {exc}") from None
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{path}: top level must be a mapping")
-    return config_from_mapping(data)
+        raise InputError(path, 1, "", "top level must be a mapping")
+    try:
+        return config_from_mapping(data)
+    except ConfigError as exc:
+        field, _, message = str(exc).partition(": ")
+        line = _yaml_line(text, field) if suffix in (".yaml", ".yml") else None
+        raise InputError(path, line, field, message) from None
+
+
+def _yaml_line(text: str, field: str) -> int | None:
+    """1-based line of a dotted field path (``campaigns[0].archetype``) in YAML text."""
+    node: Any = yaml.compose(text)
+    steps = [p for p in re.split(r"\.|\[(\d+)\]", field) if p]
+    line = None
+    for step in steps:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == step), None)
+            key = next((k for k, _ in node.value if k.value == step), None)
+            if match is None or key is None:
+                break
+            line, node = key.start_mark.line + 1, match
+        elif isinstance(node, yaml.SequenceNode) and step.isdigit() and int(step) < len(node.value):
+            node = node.value[int(step)]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
 
 
 def default_config() -> SimConfig:

@@ -168,16 +168,18 @@ class Decision(_message.Message):
     def __init__(self, decision_id: _Optional[str] = ..., action: _Optional[_Union[Action, str]] = ..., score: _Optional[float] = ..., reasons: _Optional[_Iterable[_Union[Reason, _Mapping]]] = ..., model_version: _Optional[str] = ..., degraded: _Optional[bool] = ..., case_id: _Optional[str] = ..., event_id: _Optional[str] = ...) -> None: ...
 
 class ReportOutcomeRequest(_message.Message):
-    __slots__ = ("account_id", "label", "source", "occurred_at")
+    __slots__ = ("account_id", "label", "source", "occurred_at", "idempotency_key")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     label: Label
     source: str
     occurred_at: _timestamp_pb2.Timestamp
-    def __init__(self, account_id: _Optional[str] = ..., label: _Optional[_Union[Label, str]] = ..., source: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, account_id: _Optional[str] = ..., label: _Optional[_Union[Label, str]] = ..., source: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class ReportOutcomeResponse(_message.Message):
     __slots__ = ("outcome_id",)
