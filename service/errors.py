@@ -10,7 +10,10 @@
     ├── StateUnavailable          the velocity/linkage store cannot be reached in time
     ├── StoreUnavailable          the decision store cannot be reached
     ├── Unauthenticated           an admin call without the right token
-    └── AdminDisabled             admin calls are off (no token configured)
+    ├── AdminDisabled             admin calls are off (no token configured)
+    ├── PermissionDenied          a known caller whose role does not allow the call
+    ├── NotFound                  the case, campaign or action named does not exist
+    └── Conflict                  the object is not in a state that allows the change
 """
 
 from __future__ import annotations
@@ -55,3 +58,15 @@ class Unauthenticated(SignupGuardError):
 
 class AdminDisabled(SignupGuardError):
     """Admin calls are disabled because no admin token is configured."""
+
+
+class PermissionDenied(SignupGuardError):
+    """The caller is known but their role does not allow this call."""
+
+
+class NotFound(SignupGuardError):
+    """A named case, campaign or verdict action does not exist."""
+
+
+class Conflict(SignupGuardError):
+    """The change does not fit the object's state (claimed by someone else, already resolved)."""

@@ -18,6 +18,7 @@ from service.hashing import Hasher
 from service.policy import RuleInputs
 from service.profiling import NO_CLOCK, Clock
 from service.signals import SignalExtractor
+from service.signals.types import ApiKeySignals, SignupSignals
 from service.state import ApiKeyKeys, SignupKeys, StateStore
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ class Featurized:
     rules: RuleInputs
     ip_hash: str | None
     email_hash: str | None
+    # The keyed hashes and parsed signals, for the review intake (case links and masks).
+    keys: SignupKeys | ApiKeyKeys | None = None
+    signals: SignupSignals | ApiKeySignals | None = None
 
 
 class Featurizer:
@@ -91,6 +95,8 @@ class Featurizer:
             rules=rules,
             ip_hash=ip_hash,
             email_hash=email_hash,
+            keys=keys,
+            signals=sig,
         )
 
     def api_key(self, event: ApiKeyEvent, at: float, clock: Clock = NO_CLOCK) -> Featurized:
@@ -119,6 +125,8 @@ class Featurizer:
             rules=RuleInputs(ip=sig.device.ip.normalized, device_id=sig.device.device_id),
             ip_hash=ip_hash,
             email_hash=None,
+            keys=keys,
+            signals=sig,
         )
 
     def remember_signup(self, account_id: str, score: float, action: int) -> None:

@@ -14,7 +14,7 @@ import json
 import math
 import sys
 from array import array
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +44,9 @@ class DecisionRecord:
     features: Sequence[float]
     spec_hash: str
     shadow: ShadowVerdict | None = None
+    # What the review hook adds (identifier keys, case masks): kept on the line as "rv", read
+    # back by the hooks the decision writer runs in the same transaction (service.review).
+    review: Mapping[str, Any] | None = None
 
 
 def encode(record: DecisionRecord) -> bytes:
@@ -73,6 +76,8 @@ def encode(record: DecisionRecord) -> bytes:
         body["sv"] = record.shadow.model_version
         body["ss"] = record.shadow.score
         body["sa"] = int(record.shadow.action)
+    if record.review is not None:
+        body["rv"] = record.review
     try:
         return orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE)  # strings' newlines escaped
     except orjson.JSONEncodeError:  # a lone surrogate in an id (not from gRPC): escape it

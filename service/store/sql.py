@@ -26,10 +26,11 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import (
     DataError,
@@ -52,6 +53,27 @@ from service.store.schema import decisions, outcomes
 __all__ = ["DecisionRecord", "SqlDecisionStore", "make_engine"]
 
 logger = logging.getLogger(__name__)
+
+# Runs in the transaction that inserts a batch of decisions, with its (row, journal line) pairs;
+# a replayed line must change nothing (the review cases are written this way).
+BatchHook = Callable[[Connection, Sequence[tuple[dict[str, Any], bytes]]], None]
+
+
+class HookFailed(RuntimeError):
+    """A batch hook failed other than in the database: retried, never blamed on a row."""
+
+
+def _run_hooks(
+    hooks: Sequence[BatchHook], conn: Connection, pairs: Sequence[tuple[dict[str, Any], bytes]]
+) -> None:
+    for hook in hooks:
+        try:
+            hook(conn, pairs)
+        except SQLAlchemyError:
+            raise
+        except Exception as exc:
+            logger.exception("decision batch hook %r failed; the batch is retried", hook)
+            raise HookFailed(str(exc)) from exc
 
 
 def _refused(exc: Exception) -> bool:
@@ -93,8 +115,10 @@ class SqlDecisionStore:
         retry_max_s: float = 5.0,
         segment_bytes: int = 8 << 20,
         linger_s: float = 0.1,
+        hooks: Sequence[BatchHook] = (),
     ) -> None:
         fsync = FsyncPolicy(fsync)
+        self._hooks = tuple(hooks)
         dialect = backend(url)
         self._engine = make_engine(url, durable=fsync is not FsyncPolicy.NONE)
         self._auto_migrate = dialect == "sqlite" if auto_migrate is None else auto_migrate
@@ -324,6 +348,7 @@ class SqlDecisionStore:
             if pairs:
                 with self._engine.begin() as conn:
                     conn.execute(self._insert, [r for r, _ in pairs])
+                    _run_hooks(self._hooks, conn, pairs)
         except Exception as exc:
             if not _refused(exc):
                 return self._failed(exc)
@@ -332,6 +357,7 @@ class SqlDecisionStore:
                 try:
                     with self._engine.begin() as conn:
                         conn.execute(self._insert, [row])
+                        _run_hooks(self._hooks, conn, pairs[:1])
                 except Exception as row_exc:
                     if not _refused(row_exc):
                         return self._failed(row_exc)

@@ -1,0 +1,265 @@
+"""Cases, identifier links and campaigns written by the decision writer, batch by batch.
+
+:class:`ReviewWriter` is a :data:`service.store.sql.BatchHook`: it runs in the transaction that
+inserts a batch of decisions, reading what the review intake put on each journal line (``rv``).
+So a decision and its case are committed together or not at all, and everything the decision
+log survives (spool, SIGKILL, a database outage) the case survives too. A replayed line changes
+nothing: events and links are keyed by decision and by (key, account), and case aggregates are
+recounted from the events rather than incremented.
+
+Per batch: a few set-based statements, whatever its size (IN lists, executemany).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from service.review import campaigns as camp
+from service.review.config import ReviewConfig
+from service.review.effects import chunks
+from service.review.intake import RELEASE_USED
+from service.review.model import CaseState
+from service.store.schema import (
+    account_verdicts,
+    case_events,
+    cases,
+    identifier_links,
+    identifier_stats,
+)
+
+logger = logging.getLogger(__name__)
+
+_PG_CAMPAIGN_LOCK = 0x5347_0004  # serialises campaign updates across processes on PostgreSQL
+
+
+class ReviewWriter:
+    """The decision writer's review hook; also runs the periodic full campaign recompute."""
+
+    def __init__(self, config: ReviewConfig, now: Callable[[], float] = time.time) -> None:
+        self._config = config
+        self._now = now
+        self._next_recompute = now() + config.recompute_interval_s
+        self.recompute_requested = False
+
+    def __call__(self, conn: Connection, pairs: Sequence[tuple[dict[str, Any], bytes]]) -> None:
+        """Write the review part of one batch of decisions."""
+        events: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        links: list[tuple[dict[str, Any], dict[str, str]]] = []
+        released: list[str] = []
+        for row, line in pairs:
+            rv = orjson.loads(line).get("rv")
+            if not isinstance(rv, dict):
+                continue
+            if row["case_id"]:
+                events.append((row, rv.get("m") or {}))
+            if rv.get("l"):
+                links.append((row, rv["l"]))
+            if rv.get(RELEASE_USED):
+                released.append(row["account_id"])
+        if events:
+            self._cases(conn, events)
+        if links or self._recompute_due():
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CAMPAIGN_LOCK})
+            if links:
+                self._links(conn, links)
+            if self._recompute_due():
+                self.recompute(conn)
+        if released:
+            conn.execute(
+                update(account_verdicts)
+                .where(account_verdicts.c.account_id.in_(sorted(set(released))))
+                .values(released=False)
+            )
+
+    # -- cases ----------------------------------------------------------------------------------
+
+    def _cases(self, conn: Connection, events: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+        now = self._now()
+        ids = sorted({row["case_id"] for row, _ in events})
+        target: dict[str, str] = {}
+        for cid, merged in conn.execute(
+            select(cases.c.case_id, cases.c.merged_into).where(cases.c.case_id.in_(ids))
+        ):
+            target[cid] = merged or cid
+        fresh = [(row, masks) for row, masks in events if row["case_id"] not in target]
+        if fresh:
+            accounts = sorted({row["account_id"] for row, _ in fresh})
+            open_by_account = dict(
+                conn.execute(
+                    select(cases.c.account_id, cases.c.case_id)
+                    .where(cases.c.account_id.in_(accounts))
+                    .where(cases.c.state.in_([CaseState.OPEN.value, CaseState.CLAIMED.value]))
+                    .order_by(cases.c.opened_at.desc())
+                )
+                .tuples()
+                .all()
+            )
+            new_rows = []
+            for row, _ in sorted(fresh, key=lambda e: e[0]["occurred_at"]):
+                cid = row["case_id"]
+                if cid in target:
+                    continue
+                other = open_by_account.get(row["account_id"])
+                merged = other is not None and other != cid
+                target[cid] = other if merged and other is not None else cid
+                if not merged:
+                    open_by_account[row["account_id"]] = cid
+                new_rows.append(
+                    {
+                        "case_id": cid,
+                        "account_id": row["account_id"],
+                        "state": CaseState.MERGED.value if merged else CaseState.OPEN.value,
+                        "opened_at": row["occurred_at"],
+                        "updated_at": now,
+                        "last_event_at": row["occurred_at"],
+                        "events": 0,
+                        "max_score": row["score"],
+                        "max_action": row["action"],
+                        "merged_into": other if merged else None,
+                    }
+                )
+            conn.execute(insert(cases), new_rows)
+        conn.execute(
+            _insert(conn, case_events).on_conflict_do_nothing(),
+            [
+                {
+                    "decision_id": row["decision_id"],
+                    "case_id": target[row["case_id"]],
+                    "event_id": row["event_id"],
+                    "event_type": row["event_type"],
+                    "occurred_at": row["occurred_at"],
+                    "score": row["score"],
+                    "action": row["action"],
+                    "model_version": row["model_version"],
+                    "reasons": row["reasons"],
+                    "masked": orjson.dumps(masks).decode(),
+                }
+                for row, masks in events
+            ],
+        )
+        touched = sorted({target[row["case_id"]] for row, _ in events})
+        stats = (
+            select(
+                case_events.c.case_id,
+                func.count().label("n"),
+                func.max(case_events.c.score).label("score"),
+                func.max(case_events.c.action).label("action"),
+                func.max(case_events.c.occurred_at).label("last"),
+            )
+            .where(case_events.c.case_id.in_(touched))
+            .group_by(case_events.c.case_id)
+        )
+        for r in conn.execute(stats).all():
+            conn.execute(
+                update(cases)
+                .where(cases.c.case_id == r.case_id)
+                .values(
+                    events=r.n,
+                    max_score=r.score,
+                    max_action=r.action,
+                    last_event_at=r.last,
+                    updated_at=now,
+                )
+            )
+
+    # -- links and campaigns --------------------------------------------------------------------
+
+    def _links(self, conn: Connection, links: list[tuple[dict[str, Any], dict[str, str]]]) -> None:
+        wanted: dict[tuple[str, str], tuple[str, float, str]] = {}
+        window = self._config.ip_window_s
+        for row, found in sorted(links, key=lambda e: (e[0]["occurred_at"], e[0]["decision_id"])):
+            at = row["occurred_at"]
+            for kind, raw in found.items():
+                key = f"{raw}:{int(at // window)}" if kind == "ip24" else raw
+                wanted.setdefault((key, row["account_id"]), (kind, at, row["decision_id"]))
+        keys = sorted({k for k, _ in wanted})
+        accounts = sorted({a for _, a in wanted})
+        existing: set[tuple[str, str]] = set()
+        for batch in chunks(keys):
+            existing.update(
+                conn.execute(
+                    select(identifier_links.c.key, identifier_links.c.account_id)
+                    .where(identifier_links.c.key.in_(batch))
+                    .where(identifier_links.c.account_id.in_(accounts))
+                )
+                .tuples()
+                .all()
+            )
+        new = [(k, a, v) for (k, a), v in wanted.items() if (k, a) not in existing]
+        if not new:
+            return
+        stats: dict[str, tuple[str, int, str]] = {}
+        for batch in chunks(sorted({k for k, _, _ in new})):
+            for r in conn.execute(
+                select(identifier_stats).where(identifier_stats.c.key.in_(batch))
+            ):
+                stats[r.key] = (r.kind, r.accounts, r.anchor)
+        link_rows = []
+        edges: list[tuple[str, str]] = []
+        for key, account, (kind, at, decision_id) in new:
+            _, seen, anchor = stats.get(key, (kind, 0, account))
+            rank = seen + 1
+            stats[key] = (kind, rank, anchor)
+            link_rows.append(
+                {
+                    "key": key,
+                    "account_id": account,
+                    "kind": kind,
+                    "at": at,
+                    "rank": rank,
+                    "decision_id": decision_id,
+                }
+            )
+            if 1 < rank <= self._config.cap(kind):
+                edges.append((account, anchor))
+        conn.execute(insert(identifier_links), link_rows)
+        touched = sorted({k for k, _, _ in new})
+        stmt = _insert(conn, identifier_stats)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[identifier_stats.c.key],
+            set_={"accounts": stmt.excluded.accounts},
+        )
+        conn.execute(
+            stmt,
+            [
+                {"key": k, "kind": stats[k][0], "accounts": stats[k][1], "anchor": stats[k][2]}
+                for k in touched
+            ],
+        )
+        camp.apply_edges(conn, edges)
+
+    def _recompute_due(self) -> bool:
+        interval = self._config.recompute_interval_s
+        return self.recompute_requested or (interval > 0 and self._now() >= self._next_recompute)
+
+    def recompute(self, conn: Connection) -> int:
+        """Full recompute with scipy; rewrites the tables if they differ (logged: should not)."""
+        self.recompute_requested = False
+        self._next_recompute = self._now() + self._config.recompute_interval_s
+        started = time.perf_counter()
+        partition = camp.recompute(conn, {k: self._config.cap(k) for k in _KINDS})
+        changed = camp.rewrite(conn, partition)
+        log = logger.warning if changed else logger.info
+        log(
+            "campaign recompute: %d campaigns, %d accounts changed, %.2f s",
+            len(partition.rows),
+            changed,
+            time.perf_counter() - started,
+        )
+        return changed
+
+
+_KINDS = ("device", "card", "phone", "email", "ip24")
+
+
+def _insert(conn: Connection, table: Any) -> Any:
+    """The executing dialect's INSERT, which has ``on_conflict_*``."""
+    return (sqlite if conn.dialect.name == "sqlite" else postgresql).insert(table)
