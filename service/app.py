@@ -204,7 +204,7 @@ def serve(settings: Settings, stop: threading.Event | None = None) -> int:
         running.stop(0)
         return 2
     tune_gc(settings.gc_gen0_threshold)
-    running.serve_with(components.scorer, components.models)
+    running.serve_with(components.scorer, components.models, components.review)
     if settings.metrics_port:
         start_http_server(settings.metrics_port, registry=metrics.registry)
     logger.info(

@@ -294,6 +294,10 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade", "current"])
     db.add_argument("--database-url", help="SQLAlchemy URL (default: SIGNUPGUARD_DATABASE_URL)")
     db.set_defaults(func=_db)
+
+    from service.review.cli import register as register_review
+
+    register_review(sub)
     return parser
 
 

@@ -9,17 +9,21 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from service.api import review as review_api
 from service.api.admin import AdminServicer
-from service.api.gen.signupguard.v1 import admin_pb2, admin_pb2_grpc
+from service.api.auth import Authenticator
+from service.api.gen.signupguard.v1 import admin_pb2, admin_pb2_grpc, review_pb2_grpc
 from service.api.gen.signupguard.v1 import scoring_pb2 as pb
 from service.api.gen.signupguard.v1 import scoring_pb2_grpc as pb_grpc
 from service.api.servicer import ScoringServicer
 from service.observability import Metrics
+from service.review import ReviewParts
 from service.scoring import Scorer
 from service.serving import ModelManager
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["ScoringService"].full_name
 ADMIN_SERVICE_NAME = admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name
+REVIEW_SERVICE_NAME = review_api.SERVICE_NAME
 # Transport ceiling: above this gRPC itself answers RESOURCE_EXHAUSTED. Below it, requests over
 # Settings.max_request_bytes get INVALID_ARGUMENT naming their largest field.
 TRANSPORT_MAX_BYTES = 4 * 1024 * 1024
@@ -46,18 +50,27 @@ class RunningServer:
     servicer: ScoringServicer
     health: health.HealthServicer
     admin: AdminServicer
+    review: review_api.ReviewServicer
+    auth: Authenticator
 
-    def serve_with(self, scorer: Scorer, models: ModelManager | None = None) -> None:
+    def serve_with(
+        self, scorer: Scorer, models: ModelManager | None = None, review: ReviewParts | None = None
+    ) -> None:
         """Answer with this scorer (and model manager, for admin calls); report SERVING."""
         self.servicer.attach(scorer)
         if models is not None:
             self.admin.attach(models)
-        for name in ("", SERVICE_NAME):
+        names = [SERVICE_NAME]
+        if review is not None and review.core is not None and review.reviewers is not None:
+            self.review.attach(review.core)
+            self.auth.attach(review.reviewers.verify)
+            names.append(REVIEW_SERVICE_NAME)
+        for name in ("", *names):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
 
     def not_serving(self) -> None:
         """Report NOT_SERVING (before a model is loaded, and while shutting down)."""
-        for name in ("", SERVICE_NAME):
+        for name in ("", SERVICE_NAME, REVIEW_SERVICE_NAME):
             self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
 
     def stop(self, grace: float | None = 5.0) -> None:
@@ -76,19 +89,31 @@ def start_server(
     admin_token: str | None = None,
 ) -> RunningServer:
     """Bind and start; health is NOT_SERVING until :meth:`RunningServer.serve_with`."""
+    # One authentication step for every ops service (review now; rules and others add rules).
+    auth = Authenticator(review_api.ROLES, admin_token)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
         options=server_options(reuse_port),
         maximum_concurrent_rpcs=workers * MAX_CONCURRENT_RPCS_PER_WORKER,
+        interceptors=[auth],
     )
     servicer = ScoringServicer(max_request_bytes, metrics)
     pb_grpc.add_ScoringServiceServicer_to_server(servicer, server)
     admin = AdminServicer(admin_token)
     admin_pb2_grpc.add_AdminServiceServicer_to_server(admin, server)
+    review = review_api.ReviewServicer()
+    review_pb2_grpc.add_ReviewServiceServicer_to_server(review, server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        (SERVICE_NAME, ADMIN_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        (
+            SERVICE_NAME,
+            ADMIN_SERVICE_NAME,
+            REVIEW_SERVICE_NAME,
+            health.SERVICE_NAME,
+            reflection.SERVICE_NAME,
+        ),
+        server,
     )
     try:
         bound = server.add_insecure_port(f"{host}:{port}")
@@ -97,6 +122,6 @@ def start_server(
     if bound == 0:
         raise OSError(f"cannot bind {host}:{port}")
     server.start()
-    running = RunningServer(server, bound, servicer, health_servicer, admin)
+    running = RunningServer(server, bound, servicer, health_servicer, admin, review, auth)
     running.not_serving()
     return running

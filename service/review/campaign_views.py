@@ -188,9 +188,7 @@ def _sample(conn: Connection, campaign_id: str, n: int) -> tuple[Member, ...]:
             select(account_verdicts.c.account_id, account_verdicts.c.verdict).where(
                 account_verdicts.c.account_id.in_(accounts)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     case_ids: dict[str, str] = {}
     for account, case_id in conn.execute(

@@ -97,9 +97,7 @@ def apply_edges(conn: Connection, edges: Sequence[tuple[str, str]]) -> int:
                 select(campaign_members.c.account_id, campaign_members.c.campaign_id).where(
                     campaign_members.c.account_id.in_(batch)
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     known: dict[str, tuple[str, int, float, float]] = {}
     for batch in chunks(sorted(set(label.values()))):
@@ -208,9 +206,7 @@ def recompute(conn: Connection, caps: Mapping[str, int]) -> Partition:
 def stored(conn: Connection) -> Partition:
     """The partition the tables hold now."""
     members = dict(
-        conn.execute(select(campaign_members.c.account_id, campaign_members.c.campaign_id))
-        .tuples()
-        .all()
+        conn.execute(select(campaign_members.c.account_id, campaign_members.c.campaign_id)).all()
     )
     rows = {
         r.campaign_id: (r.min_account, r.size, r.first_at, r.last_at)

@@ -252,9 +252,7 @@ def linked(conn: Connection, account_id: str) -> tuple[LinkedAccount, ...]:
             select(account_verdicts.c.account_id, account_verdicts.c.verdict).where(
                 account_verdicts.c.account_id.in_(others)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return tuple(
         LinkedAccount(

@@ -111,8 +111,8 @@ def _masks(event: Event, feats: Featurized) -> dict[str, str]:
     out: dict[str, str | None] = {"ip": masking.ip(event.device.ip)}
     if isinstance(event, SignupEvent):
         out["email"] = masking.email(event.identity.email)
-        if isinstance(sig, SignupSignals):
-            out["phone"] = masking.phone(sig.phone.e164, sig.phone.region)
+        region = sig.phone.region if isinstance(sig, SignupSignals) else None
+        out["phone"] = masking.phone(event.identity.phone, region)
         if event.payment is not None:
             out["card"] = masking.card(event.payment.card_last4)
     return {k: v for k, v in out.items() if v is not None}

@@ -19,14 +19,19 @@ def email(value: str | None) -> str | None:
     return f"{local[:1]}***@{domain.lower()}" if local else None
 
 
-def phone(e164: str | None, region: str | None) -> str | None:
-    """Country calling code and the last two digits."""
-    if not e164:
+def phone(value: str | None, region: str | None = None) -> str | None:
+    """Country calling code (when it can be told) and the last two digits."""
+    if not value:
         return None
-    digits = "".join(c for c in e164 if c.isdigit())
-    code = phonenumbers.country_code_for_region(region) if region else 0
-    prefix = f"+{code} " if code else "+"
-    return f"{prefix}***-***-{digits[-2:]}" if len(digits) >= 4 else None
+    digits = "".join(c for c in value if c.isdigit())
+    if len(digits) < 4:
+        return None
+    try:
+        code = phonenumbers.parse(value, region).country_code
+    except phonenumbers.NumberParseException:
+        code = None
+    prefix = f"+{code} " if code else ""
+    return f"{prefix}***-***-{digits[-2:]}"
 
 
 def ip(value: str | None) -> str | None:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     delete,
     exists,
     false,
+    func,
     insert,
     literal,
     null,
@@ -74,7 +75,7 @@ def apply(
     has_open_case = exists().where(
         cases.c.account_id == target.c.account_id, cases.c.state.in_(_ACTIVE)
     )
-    changed = conn.execute(
+    conn.execute(
         insert(review_audit).from_select(
             [
                 "at",
@@ -105,10 +106,12 @@ def apply(
                 or_(current.c.verdict.is_(None), current.c.verdict != int(verdict), has_open_case)
             ),
         )
-    ).rowcount
+    )
+    mine = review_audit.c.action_id == action_id
+    # Counted, not rowcount: with implicit RETURNING of the key, drivers report -1 for it.
+    changed = conn.execute(select(func.count()).where(mine)).scalar_one()
     if not changed:
         return 0, 0
-    mine = review_audit.c.action_id == action_id
     relabelled = or_(
         review_audit.c.prev_verdict.is_(None), review_audit.c.prev_verdict != int(verdict)
     )

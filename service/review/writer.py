@@ -98,9 +98,7 @@ class ReviewWriter:
                     .where(cases.c.account_id.in_(accounts))
                     .where(cases.c.state.in_([CaseState.OPEN.value, CaseState.CLAIMED.value]))
                     .order_by(cases.c.opened_at.desc())
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             new_rows = []
             for row, _ in sorted(fresh, key=lambda e: e[0]["occurred_at"]):
@@ -189,9 +187,7 @@ class ReviewWriter:
                     select(identifier_links.c.key, identifier_links.c.account_id)
                     .where(identifier_links.c.key.in_(batch))
                     .where(identifier_links.c.account_id.in_(accounts))
-                )
-                .tuples()
-                .all()
+                ).all()
             )
         new = [(k, a, v) for (k, a), v in wanted.items() if (k, a) not in existing]
         if not new:

@@ -73,7 +73,7 @@ def serve(
             admin_token=settings.admin_token.get_secret_value() if settings.admin_token else None,
         )
         components = build_components(settings, metrics, extractor=extractor)
-        running.serve_with(components.scorer, components.models)
+        running.serve_with(components.scorer, components.models, components.review)
         channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
         served = Served(
             settings, running, components, channel, pb_grpc.ScoringServiceStub(channel), metrics
@@ -98,3 +98,7 @@ def served(serve: Callable[..., Served]) -> Served:
 def served_event(serve: Callable[..., Served]) -> Served:
     """A server on the event clock."""
     return serve(clock="event")
+
+
+# ReviewService fixtures (a server holding everything for review, reviewers with tokens).
+from tests.api.review_ops import ops, ops_factory  # noqa: E402, F401
