@@ -20,7 +20,7 @@ from service.review import Role
 from tests import samples
 from tests.api.conftest import Served
 
-ALL_REVIEW = (
+ALL_REVIEW = (  # every signup and key creation is held for review
     "thresholds:\n"
     "  signup: {challenge: 0.0, review: 0.0, block: 1.0}\n"
     "  api_key: {challenge: 0.0, review: 0.0, block: 1.0}\n"
