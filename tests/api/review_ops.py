@@ -75,9 +75,11 @@ def ops_factory(serve: Callable[..., Served], tmp_path: Path) -> Iterator[Callab
     """Factory: a server on ``database_url`` with everything held for review."""
     channels: list[grpc.Channel] = []
 
-    def make(database_url: str, **overrides: Any) -> Ops:
-        policy = tmp_path / "policy.yaml"
-        policy.write_text(ALL_REVIEW)
+    def make(database_url: str, policy_text: str | None = ALL_REVIEW, **overrides: Any) -> Ops:
+        policy = None
+        if policy_text is not None:
+            policy = tmp_path / "policy.yaml"
+            policy.write_text(policy_text)
         served = serve(
             database_url=database_url,
             policy_file=policy,
