@@ -6,10 +6,11 @@ statements whatever the number of accounts, inside the caller's transaction:
 1. one audit row per account that changes (verdict differs, or an open case gets resolved),
    with the previous verdict, all under one ``action_id``;
 2. an outcome row (source ``review``, the ``ReportOutcome`` shape) per account whose label
-   changes, so ``export-training-data`` picks it up point in time;
+   changes, so ``export-training-data`` picks it up point in time; its id is derived from the
+   audit row's (:func:`outcome_id`), so undo finds it without storing it twice;
 3. the account's current verdict (LEGITIMATE: with its release for the next key creation);
 4. its open cases resolved;
-5. FRAUD: its device, card and phone keys on the expiring deny list.
+5. FRAUD: its device, card and phone keys on the expiring deny list (one row per key).
 
 A retried call finds nothing to change and writes nothing. :func:`undo` reverses an action from
 its audit rows, again set-based, and is itself one audit row.
@@ -32,7 +33,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import ColumnElement, Select
 
 from service.review.config import DENY_KINDS, ReviewConfig
 from service.review.model import CaseState, Verdict
@@ -46,6 +47,13 @@ from service.store.schema import (
 )
 
 OUTCOME_SOURCE = "review"
+
+
+def outcome_id() -> ColumnElement[str]:
+    """The id of the outcome an audit row wrote: derived from the row, so undo finds it."""
+    return literal("review-") + cast(review_audit.c.audit_id, String)
+
+
 _ACTIVE = (CaseState.OPEN.value, CaseState.CLAIMED.value)
 
 
@@ -116,21 +124,16 @@ def apply(
         review_audit.c.prev_verdict.is_(None), review_audit.c.prev_verdict != int(verdict)
     )
     conn.execute(
-        update(review_audit)
-        .where(mine, relabelled)
-        .values(outcome_id="review-" + cast(review_audit.c.audit_id, String))
-    )
-    conn.execute(
         insert(outcomes).from_select(
             ["outcome_id", "account_id", "label", "source", "occurred_at", "received_at"],
             select(
-                review_audit.c.outcome_id,
+                outcome_id(),
                 review_audit.c.account_id,
                 literal(int(verdict)),
                 literal(OUTCOME_SOURCE),
                 literal(now),
                 literal(now),
-            ).where(mine, review_audit.c.outcome_id.is_not(None)),
+            ).where(mine, relabelled),
         )
     )
     touched = _of_action(action_id)
@@ -170,14 +173,16 @@ def apply(
                 select(
                     identifier_links.c.key,
                     identifier_links.c.kind,
-                    identifier_links.c.account_id,
+                    func.min(identifier_links.c.account_id),
                     literal(action_id),
                     literal(now),
                     literal(now + config.deny_ttl_s),
-                ).where(
+                )
+                .where(
                     identifier_links.c.kind.in_(DENY_KINDS),
                     identifier_links.c.account_id.in_(touched),
-                ),
+                )
+                .group_by(identifier_links.c.key, identifier_links.c.kind),
             )
         )
     return changed, resolved
@@ -208,9 +213,7 @@ def undo(conn: Connection, action_id: str, reviewer: str, now: float) -> int:
     conn.execute(
         delete(outcomes).where(
             outcomes.c.outcome_id.in_(
-                select(review_audit.c.outcome_id).where(
-                    mine, review_audit.c.outcome_id.is_not(None)
-                )
+                select(outcome_id()).where(mine, review_audit.c.account_id.is_not(None))
             )
         )
     )

@@ -203,7 +203,6 @@ review_audit = Table(
     Column("verdict", Integer, nullable=True),
     Column("prev_verdict", Integer, nullable=True),
     Column("note", Text, nullable=True),
-    Column("outcome_id", String(36), nullable=True),
     Index("ix_review_audit_case", "case_id"),
     Index("ix_review_audit_action", "action_id"),
     Index("ix_review_audit_account", "account_id"),

@@ -146,7 +146,6 @@ def upgrade() -> None:
         sa.Column("verdict", sa.Integer, nullable=True),
         sa.Column("prev_verdict", sa.Integer, nullable=True),
         sa.Column("note", sa.Text, nullable=True),
-        sa.Column("outcome_id", sa.String(36), nullable=True),
     )
     op.create_index("ix_review_audit_account", "review_audit", ["account_id"])
     op.create_index("ix_review_audit_action", "review_audit", ["action_id"])
