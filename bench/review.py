@@ -17,6 +17,7 @@ Results go to ``bench/results/review-<time>.json`` and a summary to stdout.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import sys
@@ -29,12 +30,13 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from service.app import build_components
+from service.app import build_components, tune_gc
 from service.config import Settings
 from service.domain import Device, Identity, Payment, SignupEvent
 from service.review import Effects, EffectsSync, Principal, ReviewConfig, Role, Verdict
 from service.review.campaigns import campaign_id
 from service.review.core import ReviewCore
+from service.signals import SignalExtractor
 from service.store import make_engine, upgrade
 
 HERE = Path(__file__).resolve().parent
@@ -169,7 +171,9 @@ def _signups(n: int, offset: int) -> list[SignupEvent]:
     return out
 
 
-def _cpu_per_signup(review: bool, n: int, offset: int, tmp: Path) -> dict[str, float]:
+def _cpu_per_signup(
+    review: bool, n: int, offset: int, tmp: Path, extractor: SignalExtractor
+) -> dict[str, float]:
     policy = tmp / "policy.yaml"
     policy.write_text(ALL_REVIEW)
     settings = Settings(
@@ -181,7 +185,8 @@ def _cpu_per_signup(review: bool, n: int, offset: int, tmp: Path) -> dict[str, f
         log_decisions=False,
         model_watch_interval_s=0,
     )
-    components = build_components(settings)
+    components = build_components(settings, extractor=extractor)
+    tune_gc(settings.gc_gen0_threshold)  # as `serve` does
     events = _signups(n, offset)
     warm = _signups(200, offset + 10_000_000)
     for e in warm:
@@ -195,6 +200,9 @@ def _cpu_per_signup(review: bool, n: int, offset: int, tmp: Path) -> dict[str, f
     assert components.store.flush(120)
     proc1 = time.process_time()
     components.close()
+    del components
+    gc.unfreeze()
+    gc.collect()
     return {
         "request_path_us": (thread1 - thread0) / n * 1e6,
         "process_us": (proc1 - proc0) / n * 1e6,
@@ -204,13 +212,13 @@ def _cpu_per_signup(review: bool, n: int, offset: int, tmp: Path) -> dict[str, f
 def case_opening(n: int, reps: int) -> dict[str, Any]:
     """CPU per signup with review on and off, alternating, medians of ``reps``."""
     runs: dict[str, list[dict[str, float]]] = {"on": [], "off": []}
+    extractor = SignalExtractor.from_directory()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         for rep in range(reps):
             for mode in ("off", "on"):
-                result = _cpu_per_signup(
-                    mode == "on", n, rep * n * 2 + (n if mode == "on" else 0), tmp
-                )
+                offset = rep * n * 2 + (n if mode == "on" else 0)
+                result = _cpu_per_signup(mode == "on", n, offset, tmp, extractor)
                 runs[mode].append(result)
                 _log(f"rep {rep} review {mode}: {result}")
     median = {

@@ -8,6 +8,7 @@ component; ranks never change, so an edge never disappears and incremental updat
 
 A campaign is a component of two or more accounts; its id is derived from its smallest account
 id (:func:`campaign_id`), so the same partition always has the same ids. Singletons have no row.
+Its span runs from the first to the last link time of its members.
 
 Two ways to the same answer:
 
@@ -28,7 +29,17 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from service.review.effects import chunks
 from service.store.schema import campaign_members, campaigns, identifier_links
@@ -73,15 +84,20 @@ class _UnionFind:
         self.size[ra] += self.size[rb]
 
 
-def _account_times(conn: Connection, accounts: Iterable[str]) -> dict[str, float]:
-    times: dict[str, float] = {}
+def _account_times(conn: Connection, accounts: Iterable[str]) -> dict[str, tuple[float, float]]:
+    """(first, last) time of each account's links."""
+    times: dict[str, tuple[float, float]] = {}
     for batch in chunks(accounts):
-        for account, at in conn.execute(
-            select(identifier_links.c.account_id, func.min(identifier_links.c.at))
+        for account, first, last in conn.execute(
+            select(
+                identifier_links.c.account_id,
+                func.min(identifier_links.c.at),
+                func.max(identifier_links.c.at),
+            )
             .where(identifier_links.c.account_id.in_(batch))
             .group_by(identifier_links.c.account_id)
         ):
-            times[account] = float(at)
+            times[account] = (float(first), float(last))
     return times
 
 
@@ -117,6 +133,10 @@ def apply_edges(conn: Connection, edges: Sequence[tuple[str, str]]) -> int:
     for n in {node(a) for a in accounts}:
         groups.setdefault(uf.find(n), []).append(n)
     merges = 0
+    joined: list[dict[str, str]] = []
+    created: list[dict[str, object]] = []
+    changed: list[dict[str, object]] = []
+    gone: list[str] = []
     for nodes in groups.values():
         if len(nodes) < 2:
             continue
@@ -126,30 +146,69 @@ def apply_edges(conn: Connection, edges: Sequence[tuple[str, str]]) -> int:
         min_account = min([p[0] for p in parts] + news)
         target = campaign_id(min_account)
         size = sum(p[1] for p in parts) + len(news)
-        first = min([p[2] for p in parts] + [times.get(a, float("inf")) for a in news])
-        last = max([p[3] for p in parts] + [times.get(a, float("-inf")) for a in news])
+        first = min([p[2] for p in parts] + [times[a][0] for a in news if a in times])
+        last = max([p[3] for p in parts] + [times[a][1] for a in news if a in times])
         relabel = [c for c in olds if c != target]
-        if relabel:
+        if relabel:  # a merge of existing campaigns: rare, one UPDATE each
             conn.execute(
                 update(campaign_members)
                 .where(campaign_members.c.campaign_id.in_(relabel))
                 .values(campaign_id=target)
             )
-            conn.execute(delete(campaigns).where(campaigns.c.campaign_id.in_(relabel)))
+            gone.extend(relabel)
             merges += len(relabel)
-        if news:
-            conn.execute(
-                insert(campaign_members),
-                [{"account_id": a, "campaign_id": target} for a in news],
-            )
+        joined.extend({"account_id": a, "campaign_id": target} for a in news)
         values = {"min_account": min_account, "size": size, "first_at": first, "last_at": last}
         if target in olds:
-            conn.execute(
-                update(campaigns).where(campaigns.c.campaign_id == target).values(**values)
-            )
+            changed.append({"target": target, **values})
         else:
-            conn.execute(insert(campaigns).values(campaign_id=target, **values))
+            created.append({"campaign_id": target, **values})
+    if gone:
+        conn.execute(delete(campaigns).where(campaigns.c.campaign_id.in_(gone)))
+    if joined:
+        conn.execute(insert(campaign_members), joined)
+    if created:
+        conn.execute(insert(campaigns), created)
+    if changed:
+        conn.execute(
+            update(campaigns)
+            .where(campaigns.c.campaign_id == bindparam("target"))
+            .values(
+                min_account=bindparam("min_account"),
+                size=bindparam("size"),
+                first_at=bindparam("first_at"),
+                last_at=bindparam("last_at"),
+            ),
+            changed,
+        )
     return merges
+
+
+def widen(conn: Connection, seen: Mapping[str, tuple[float, float]]) -> None:
+    """Stretch the span of the campaigns of accounts just seen at (first, last) times."""
+    spans: dict[str, tuple[float, float]] = {}
+    for batch in chunks(sorted(seen)):
+        for account, cid in conn.execute(
+            select(campaign_members.c.account_id, campaign_members.c.campaign_id).where(
+                campaign_members.c.account_id.in_(batch)
+            )
+        ):
+            f, la = seen[account]
+            old = spans.get(cid)
+            spans[cid] = (f, la) if old is None else (min(old[0], f), max(old[1], la))
+    if not spans:
+        return
+    first: BindParameter[float] = bindparam("f")
+    last: BindParameter[float] = bindparam("l")
+    conn.execute(
+        update(campaigns)
+        .where(campaigns.c.campaign_id == bindparam("target"))
+        .values(
+            first_at=case((campaigns.c.first_at > first, first), else_=campaigns.c.first_at),
+            last_at=case((campaigns.c.last_at < last, last), else_=campaigns.c.last_at),
+        ),
+        [{"target": c, "f": f, "l": la} for c, (f, la) in spans.items()],
+    )
 
 
 def recompute(conn: Connection, caps: Mapping[str, int]) -> Partition:
@@ -159,6 +218,7 @@ def recompute(conn: Connection, caps: Mapping[str, int]) -> Partition:
     rows: list[int] = []
     cols: list[int] = []
     first: dict[str, float] = {}
+    latest: dict[str, float] = {}
     query = select(
         identifier_links.c.account_id,
         identifier_links.c.key,
@@ -170,6 +230,8 @@ def recompute(conn: Connection, caps: Mapping[str, int]) -> Partition:
         index = accounts.setdefault(account, len(accounts))
         if at < first.get(account, float("inf")):
             first[account] = at
+        if at > latest.get(account, float("-inf")):
+            latest[account] = at
         if rank <= caps.get(kind, 0):
             rows.append(index)
             cols.append(keys.setdefault(key, len(keys)))
@@ -196,8 +258,12 @@ def recompute(conn: Connection, caps: Mapping[str, int]) -> Partition:
     for group in groups.values():
         min_account = min(group)
         label = campaign_id(min_account)
-        times = [first[a] for a in group]
-        out[label] = (min_account, len(group), min(times), max(times))
+        out[label] = (
+            min_account,
+            len(group),
+            min(first[a] for a in group),
+            max(latest[a] for a in group),
+        )
         for a in group:
             members[a] = label
     return Partition(members, out)

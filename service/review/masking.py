@@ -20,18 +20,14 @@ def email(value: str | None) -> str | None:
 
 
 def phone(value: str | None, region: str | None = None) -> str | None:
-    """Country calling code (when it can be told) and the last two digits."""
+    """Country calling code (known from the number's region) and the last two digits."""
     if not value:
         return None
     digits = "".join(c for c in value if c.isdigit())
     if len(digits) < 4:
         return None
-    try:
-        code = phonenumbers.parse(value, region).country_code
-    except phonenumbers.NumberParseException:
-        code = None
-    prefix = f"+{code} " if code else ""
-    return f"{prefix}***-***-{digits[-2:]}"
+    code = phonenumbers.country_code_for_region(region) if region else 0
+    return f"+{code} ***-***-{digits[-2:]}" if code else f"***-***-{digits[-2:]}"
 
 
 def ip(value: str | None) -> str | None:

@@ -189,17 +189,22 @@ def apply(
 
 
 def later_changes(conn: Connection, action_id: str) -> bool:
-    """Has any account of this action been given a verdict since?"""
-    mine = review_audit.alias("mine")
-    later = review_audit.alias("later")
+    """Has any account of this action been given a verdict since?
+
+    Only rows after the action's last one are looked at (a primary-key range, usually short),
+    each checked against the action's accounts.
+    """
+    last = conn.execute(
+        select(func.max(review_audit.c.audit_id)).where(review_audit.c.action_id == action_id)
+    ).scalar()
+    if last is None:
+        return False
     query = (
-        select(later.c.audit_id)
-        .select_from(later.join(mine, later.c.account_id == mine.c.account_id))
+        select(review_audit.c.audit_id)
         .where(
-            mine.c.action_id == action_id,
-            later.c.audit_id > mine.c.audit_id,
-            later.c.action_id != action_id,
-            later.c.verdict.is_not(None),
+            review_audit.c.audit_id > last,
+            review_audit.c.verdict.is_not(None),
+            review_audit.c.account_id.in_(_of_action(action_id).scalar_subquery()),
         )
         .limit(1)
     )

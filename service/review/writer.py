@@ -144,29 +144,22 @@ class ReviewWriter:
             ],
         )
         touched = sorted({target[row["case_id"]] for row, _ in events})
-        stats = (
-            select(
-                case_events.c.case_id,
-                func.count().label("n"),
-                func.max(case_events.c.score).label("score"),
-                func.max(case_events.c.action).label("action"),
-                func.max(case_events.c.occurred_at).label("last"),
+        mine = case_events.c.case_id == cases.c.case_id
+
+        def of_case(column: Any) -> Any:
+            return select(column).where(mine).scalar_subquery()
+
+        conn.execute(
+            update(cases)
+            .where(cases.c.case_id.in_(touched))
+            .values(
+                events=of_case(func.count()),
+                max_score=of_case(func.max(case_events.c.score)),
+                max_action=of_case(func.max(case_events.c.action)),
+                last_event_at=of_case(func.max(case_events.c.occurred_at)),
+                updated_at=now,
             )
-            .where(case_events.c.case_id.in_(touched))
-            .group_by(case_events.c.case_id)
         )
-        for r in conn.execute(stats).all():
-            conn.execute(
-                update(cases)
-                .where(cases.c.case_id == r.case_id)
-                .values(
-                    events=r.n,
-                    max_score=r.score,
-                    max_action=r.action,
-                    last_event_at=r.last,
-                    updated_at=now,
-                )
-            )
 
     # -- links and campaigns --------------------------------------------------------------------
 
@@ -231,6 +224,11 @@ class ReviewWriter:
             ],
         )
         camp.apply_edges(conn, edges)
+        spans: dict[str, tuple[float, float]] = {}
+        for _, account, (_, at, _) in new:
+            f, la = spans.get(account, (at, at))
+            spans[account] = (min(f, at), max(la, at))
+        camp.widen(conn, spans)
 
     def _recompute_due(self) -> bool:
         interval = self._config.recompute_interval_s

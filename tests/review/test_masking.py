@@ -13,9 +13,10 @@ def test_email_keeps_the_first_letter_and_the_domain() -> None:
 
 
 def test_phone_keeps_the_country_code_and_two_digits() -> None:
-    """+1 202 555 0112 reads +1 ***-***-12; a national number uses the region's code."""
-    assert masking.phone("+12025550112") == "+1 ***-***-12"
+    """+1 202 555 0112 reads +1 ***-***-12; without a known region only the digits show."""
+    assert masking.phone("+12025550112", "US") == "+1 ***-***-12"
     assert masking.phone("020 7946 0018", "GB") == "+44 ***-***-18"
+    assert masking.phone("+447700900000") == "***-***-00"
     assert masking.phone("12") is None
 
 
