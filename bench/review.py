@@ -7,9 +7,11 @@
    resolve/undo rounds (each resolve finds every account to change: undo restores them), and
    the time of a retried resolve (changes nothing).
 2. **Case opening on ScoreSignup**: the server's CPU per signup with review on and off, in
-   process, with a policy holding every signup for review (every signup opens a case: the worst
-   case). Reported as the calling thread's CPU (the request path) and the whole process's CPU
-   (request path plus the decision writer thread, which writes the cases), both per signup.
+   process: once with a policy holding every signup for review (every signup opens a case: the
+   worst case), once with the shipped model's thresholds (identifier links for every signup,
+   cases for the few REVIEWs). Reported as the calling thread's CPU (the request path) and the
+   whole process's CPU (request path plus the decision writer thread, which writes cases and
+   links), both per signup. The request path makes no database call either way.
 
 Results go to ``bench/results/review-<time>.json`` and a summary to stdout.
 """
@@ -17,7 +19,6 @@ Results go to ``bench/results/review-<time>.json`` and a summary to stdout.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import statistics
 import sys
@@ -171,62 +172,71 @@ def _signups(n: int, offset: int) -> list[SignupEvent]:
     return out
 
 
-def _cpu_per_signup(
-    review: bool, n: int, offset: int, tmp: Path, extractor: SignalExtractor
-) -> dict[str, float]:
-    policy = tmp / "policy.yaml"
-    policy.write_text(ALL_REVIEW)
+def _components(review: bool, tmp: Path, extractor: SignalExtractor, all_review: bool) -> Any:
+    name = f"{'on' if review else 'off'}-{'all' if all_review else 'model'}"
+    policy: Path | None = None
+    if all_review:
+        policy = tmp / "policy.yaml"
+        policy.write_text(ALL_REVIEW)
     settings = Settings(
         model=ROOT / "models" / "default",
-        database_url=f"sqlite:///{tmp}/d-{review}-{offset}.db",
-        spool_dir=tmp / f"spool-{review}-{offset}",
+        database_url=f"sqlite:///{tmp}/{name}.db",
+        spool_dir=tmp / f"spool-{name}",
         policy_file=policy,
         review_cases=review,
         log_decisions=False,
         model_watch_interval_s=0,
     )
-    components = build_components(settings, extractor=extractor)
-    tune_gc(settings.gc_gen0_threshold)  # as `serve` does
-    events = _signups(n, offset)
-    warm = _signups(200, offset + 10_000_000)
-    for e in warm:
-        components.scorer.score_signup(e)
-    components.store.flush(60)
-    thread0, proc0 = time.thread_time(), time.process_time()
-    for e in events:
-        decision = components.scorer.score_signup(e)
-        assert bool(decision.case_id) == review
-    thread1 = time.thread_time()
-    assert components.store.flush(120)
-    proc1 = time.process_time()
-    components.close()
-    del components
-    gc.unfreeze()
-    gc.collect()
-    return {
-        "request_path_us": (thread1 - thread0) / n * 1e6,
-        "process_us": (proc1 - proc0) / n * 1e6,
-    }
+    return build_components(settings, extractor=extractor)
 
 
-def case_opening(n: int, reps: int) -> dict[str, Any]:
-    """CPU per signup with review on and off, alternating, medians of ``reps``."""
-    runs: dict[str, list[dict[str, float]]] = {"on": [], "off": []}
+def case_opening(n: int, rounds: int, all_review: bool) -> dict[str, Any]:
+    """CPU per signup with review on and off, medians over alternating rounds of ``n``.
+
+    Both configurations are loaded side by side and fed alternately, so a change in the
+    machine's load (it is shared) hits both alike. Per round: the calling thread's CPU while
+    scoring (the request path), and the process's CPU until that configuration's decision
+    writer has stored the round (the other configuration is idle meanwhile).
+    ``all_review``: a policy holding every signup for review (each opens a case); otherwise the
+    shipped model's own thresholds (a few cases; every signup still has its links written).
+    """
     extractor = SignalExtractor.from_directory()
+    runs: dict[str, list[dict[str, float]]] = {"on": [], "off": []}
+    cases_opened = 0
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        for rep in range(reps):
-            for mode in ("off", "on"):
-                offset = rep * n * 2 + (n if mode == "on" else 0)
-                result = _cpu_per_signup(mode == "on", n, offset, tmp, extractor)
+        built = {mode: _components(mode == "on", tmp, extractor, all_review) for mode in runs}
+        tune_gc(Settings().gc_gen0_threshold)  # as `serve` does
+        for mode, components in built.items():  # warm-up
+            for e in _signups(200, 10_000_000 + (0 if mode == "on" else 1000)):
+                components.scorer.score_signup(e)
+            assert components.store.flush(60)
+        for r in range(rounds):
+            for k, (mode, components) in enumerate(built.items()):
+                events = _signups(n, (2 * r + k) * n)
+                thread0, proc0 = time.thread_time(), time.process_time()
+                for e in events:
+                    decision = components.scorer.score_signup(e)
+                    cases_opened += bool(decision.case_id)
+                thread1 = time.thread_time()
+                assert components.store.flush(120)
+                proc1 = time.process_time()
+                result = {
+                    "request_path_us": (thread1 - thread0) / n * 1e6,
+                    "process_us": (proc1 - proc0) / n * 1e6,
+                }
                 runs[mode].append(result)
-                _log(f"rep {rep} review {mode}: {result}")
+                _log(f"round {r} review {mode} (all review: {all_review}): {result}")
+        for components in built.values():
+            components.close()
     median = {
         mode: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for mode, rs in runs.items()
     }
     return {
-        "signups": n,
-        "reps": reps,
+        "signups_per_round": n,
+        "rounds": rounds,
+        "every_signup_opens_a_case": all_review,
+        "share_with_a_case": cases_opened / (n * rounds),
         "median_us": median,
         "added_us": {k: median["on"][k] - median["off"][k] for k in median["on"]},
         "runs": runs,
@@ -238,14 +248,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.review", description=__doc__)
     parser.add_argument("--accounts", type=int, default=25_000)
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--signups", type=int, default=3000)
+    parser.add_argument("--signups", type=int, default=500, help="signups per scoring round")
+    parser.add_argument("--rounds", type=int, default=8, help="scoring rounds per configuration")
     parser.add_argument("--skip", choices=["campaign", "scoring"], action="append", default=[])
     args = parser.parse_args(argv)
     result: dict[str, Any] = {"at": datetime.now(UTC).isoformat()}
     if "campaign" not in args.skip:
         result["campaign_verdict_postgresql"] = campaign_verdict(args.accounts, args.reps)
     if "scoring" not in args.skip:
-        result["case_opening"] = case_opening(args.signups, args.reps)
+        result["case_opening_every_signup"] = case_opening(args.signups, args.rounds, True)
+        result["model_policy"] = case_opening(args.signups, args.rounds, False)
     out = HERE / "results" / f"review-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     summary = {k: v for k, v in result.items() if k != "at"}

@@ -34,11 +34,14 @@ def ip(value: str | None) -> str | None:
     """IPv4 with its last octet hidden; IPv6 with its first three hextets only."""
     if not value:
         return None
+    head, dot, _ = value.rpartition(".")
+    if dot and ":" not in value:
+        return f"{head}.x" if head.count(".") == 2 else None
     try:
         address = ipaddress.ip_address(value)
     except ValueError:
         return None
-    if address.version == 4:
+    if address.version == 4:  # an IPv4-mapped form
         return ".".join(str(address).split(".")[:3]) + ".x"
     return ":".join(address.exploded.split(":")[:3]) + ":x"
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from sqlalchemy import func, select
 
 from service.api.gen.signupguard.v1 import review_pb2 as rpb
@@ -339,7 +340,13 @@ def test_get_campaign_and_unknown_ids(ops: Ops) -> None:
 
 
 def test_review_service_is_healthy_and_reflected(ops: Ops) -> None:
-    """Health reports SERVING for signupguard.v1.ReviewService."""
+    """Health reports SERVING for signupguard.v1.ReviewService and reflection lists it."""
     health = health_pb2_grpc.HealthStub(ops.served.channel)
     reply = health.Check(health_pb2.HealthCheckRequest(service="signupguard.v1.ReviewService"))
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
+    stub = reflection_pb2_grpc.ServerReflectionStub(ops.served.channel)
+    replies = stub.ServerReflectionInfo(
+        iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5
+    )
+    names = {s.name for r in replies for s in r.list_services_response.service}
+    assert "signupguard.v1.ReviewService" in names
