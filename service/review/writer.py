@@ -123,21 +123,24 @@ class ReviewWriter:
                     }
                 )
             conn.execute(insert(cases), new_rows)
-        conn.execute(
-            _insert(conn, case_events).on_conflict_do_nothing(),
+        _driver(
+            conn,
+            "INSERT INTO case_events (decision_id, case_id, event_id, event_type, occurred_at,"
+            " score, action, model_version, reasons, masked)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decision_id) DO NOTHING",
             [
-                {
-                    "decision_id": row["decision_id"],
-                    "case_id": target[row["case_id"]],
-                    "event_id": row["event_id"],
-                    "event_type": row["event_type"],
-                    "occurred_at": row["occurred_at"],
-                    "score": row["score"],
-                    "action": row["action"],
-                    "model_version": row["model_version"],
-                    "reasons": row["reasons"],
-                    "masked": orjson.dumps(masks).decode(),
-                }
+                (
+                    row["decision_id"],
+                    target[row["case_id"]],
+                    row["event_id"],
+                    row["event_type"],
+                    row["occurred_at"],
+                    row["score"],
+                    row["action"],
+                    row["model_version"],
+                    row["reasons"],
+                    orjson.dumps(masks).decode(),
+                )
                 for row, masks in events
             ],
         )
