@@ -124,9 +124,15 @@ BENCH_SCALE ?=
 BENCH_ARGS ?=
 BENCH_FLAGS := $(if $(BENCH_QUICK),--quick) $(if $(BENCH_SCALE),--scale) $(BENCH_ARGS)
 
-.PHONY: bench
+.PHONY: bench bench-review
 bench: venv ## benchmark against the empty-handler floor: bench/results/, BENCHMARKS.md
 	$(PY) -m bench $(BENCH_FLAGS)
+
+# Review costs (~3 min; needs the PostgreSQL on 127.0.0.1:5432, db `test`): a 25,000-account
+# campaign verdict and the CPU case opening adds to ScoreSignup. REVIEW_BENCH_ARGS: see --help.
+REVIEW_BENCH_ARGS ?=
+bench-review: venv ## review costs: campaign verdict on PostgreSQL, case-opening CPU
+	$(PY) -m bench.review $(REVIEW_BENCH_ARGS)
 
 fmt: venv ## apply ruff's fixes and formatting
 	$(RUFF) check --fix-only --quiet .

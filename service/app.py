@@ -22,6 +22,7 @@ from service.model import LoadedModel, load_model
 from service.observability import Metrics
 from service.policy import PolicyConfig
 from service.profiling import StageTimer
+from service.review import ReviewConfig, ReviewParts
 from service.rules import RuleEngine, RuleStore
 from service.rules.core import RulesCore
 from service.scoring import Scorer
@@ -64,6 +65,7 @@ class Components:
     state: StateStore
     store: SqlDecisionStore
     rules: RuleEngine
+    review: ReviewParts | None = None
 
     @property
     def model(self) -> LoadedModel:
@@ -73,6 +75,8 @@ class Components:
     def close(self) -> None:
         """Flush decisions and release resources."""
         self.rules.close()
+        if self.review is not None:
+            self.review.close()
         self.store.close()
         self.state.close()
         self.models.close()
@@ -101,6 +105,7 @@ def build_components(
     shadow = load_model(settings.shadow_model) if settings.shadow_model else None
     extractor = extractor or SignalExtractor.from_directory(settings.data_dir)
     state = build_state(settings)
+    review = ReviewParts.before_store(review_config(settings)) if settings.review_cases else None
     store = SqlDecisionStore(
         settings.database_url,
         batch_size=settings.write_batch_size,
@@ -111,7 +116,10 @@ def build_components(
         fsync=settings.spool_fsync,
         auto_migrate=settings.db_auto_migrate,
         retry_max_s=settings.write_retry_max_s,
+        hooks=[review.writer] if review is not None else (),
     )
+    if review is not None:
+        review.attach(store.engine)
     if metrics is not None:  # read at scrape time, nothing per request
         metrics.pending_writes.set_function(store.pending)
         metrics.spool_bytes.set_function(store.spool_bytes)
@@ -139,13 +147,16 @@ def build_components(
         stages=StageTimer(metrics.registry) if metrics and settings.profile_stages else None,
         idempotency_cache_size=settings.idempotency_cache_size,
         rules=rules,
+        hook=review.intake if review is not None else None,
     )
     models.subscribe(lambda new, _old: scorer.swap(new))
     if metrics is not None:
         models.subscribe(_model_metrics(metrics))
     if settings.model_watch_interval_s > 0:
         models.watch(settings.model, settings.model_watch_interval_s)
-    return Components(scorer=scorer, models=models, state=state, store=store, rules=rules)
+    return Components(
+        scorer=scorer, models=models, state=state, store=store, rules=rules, review=review
+    )
 
 
 def transport(settings: Settings) -> Transport:
@@ -184,6 +195,19 @@ def hash_key_problem(settings: Settings) -> str | None:
         "machine; the server refuses to start with it against Redis or PostgreSQL"
     )
     return None
+
+
+def review_config(settings: Settings) -> ReviewConfig:
+    """The review settings."""
+    return ReviewConfig(
+        claim_ttl_s=settings.review_claim_ttl_s,
+        block_opens_case=settings.review_block_opens_case,
+        deny_ttl_s=settings.review_deny_ttl_s,
+        link_cap=settings.review_link_cap,
+        ip_link_cap=settings.review_ip_link_cap,
+        ip_window_s=settings.review_ip_window_s,
+        recompute_interval_s=settings.review_recompute_interval_s,
+    )
 
 
 def tune_gc(gen0_threshold: int) -> None:
@@ -246,7 +270,12 @@ def serve(settings: Settings, stop: threading.Event | None = None) -> int:
         running.stop(0)
         return 2
     tune_gc(settings.gc_gen0_threshold)
-    running.serve_with(components.scorer, components.models, RulesCore(components.store.engine))
+    running.serve_with(
+        components.scorer,
+        components.models,
+        RulesCore(components.store.engine),
+        components.review,
+    )
     if settings.metrics_port:
         tls = exposed.tls
         start_http_server(

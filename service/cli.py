@@ -372,6 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
     from service.rules.cli import register as register_rules
 
     register_rules(sub)
+    from service.review.cli import register as register_review
+
+    register_review(sub)
     return parser
 
 

@@ -187,6 +187,34 @@ class Settings(BaseSettings):
         "(run `signupguard db upgrade`).",
     )
 
+    review_cases: bool = Field(
+        True, description="Open review cases for REVIEW decisions (and link identifiers)."
+    )
+    review_block_opens_case: bool = Field(
+        False, description="BLOCK decisions open review cases too."
+    )
+    review_claim_ttl_s: float = Field(
+        600.0, gt=0, description="How long a reviewer's claim on a case lasts."
+    )
+    review_deny_ttl_s: float = Field(
+        30 * 86400.0, gt=0, description="How long a FRAUD verdict keeps device/card/phone denied."
+    )
+    review_link_cap: int = Field(
+        100, ge=1, description="Accounts an identifier links into a campaign (the first ones)."
+    )
+    review_ip_link_cap: int = Field(
+        20, ge=1, description="Accounts an IP /24 links within one review_ip_window_s."
+    )
+    review_ip_window_s: float = Field(
+        3600.0, gt=0, description="IPs link accounts only within windows this long."
+    )
+    review_recompute_interval_s: float = Field(
+        3600.0, ge=0, description="Full campaign recompute every this often (0: never)."
+    )
+    review_token: SecretStr | None = Field(
+        None, description="Reviewer bearer token the `signupguard review` CLI sends."
+    )
+
     @model_validator(mode="after")
     def _tls_pair(self) -> Settings:
         if (self.tls_cert is None) != (self.tls_key is None):

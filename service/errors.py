@@ -5,15 +5,17 @@
     SignupGuardError
     ├── InvalidRequest            a field of the request is unusable (names the field)
     │   └── InvalidCondition      a rule condition does not parse or type-check (line, column)
-    ├── NotFound                  a named thing (a rule) does not exist
+    ├── NotFound                  a named rule, case, campaign or action does not exist
     ├── NotReady                  no usable model is loaded yet
     ├── ModelError                an artifact cannot be loaded
     │   └── SpecMismatch          the artifact was trained on another feature spec
     ├── StateUnavailable          the velocity/linkage store cannot be reached in time
     ├── StoreUnavailable          the decision store cannot be reached
-    ├── Unauthenticated           an admin call without the right token
+    ├── Unauthenticated           an operator call without a valid token
     │   └── InsecureTransport     a bearer token sent over a reachable plaintext port
-    └── AdminDisabled             admin calls are off (no token configured)
+    ├── AdminDisabled             admin calls are off (no token configured)
+    ├── PermissionDenied          a known caller whose role does not allow the call
+    └── Conflict                  the object is not in a state that allows the change
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ class InvalidCondition(InvalidRequest):
 
 
 class NotFound(SignupGuardError):
-    """A named thing (a rule, say) does not exist."""
+    """A named rule, case, campaign or verdict action does not exist."""
 
 
 class NotReady(SignupGuardError):
@@ -76,3 +78,11 @@ class InsecureTransport(Unauthenticated):
 
 class AdminDisabled(SignupGuardError):
     """Admin calls are disabled because no admin token is configured."""
+
+
+class PermissionDenied(SignupGuardError):
+    """The caller is known but their role does not allow this call."""
+
+
+class Conflict(SignupGuardError):
+    """The change does not fit the object's state (claimed by someone else, already resolved)."""

@@ -19,6 +19,7 @@ from service.policy import RuleInputs
 from service.profiling import NO_CLOCK, Clock
 from service.signals import SignalExtractor
 from service.signals.template import identity_template, phone_block
+from service.signals.types import ApiKeySignals, SignupSignals
 from service.state import ApiKeyKeys, SignupKeys, StateStore
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,9 @@ class Featurized:
     # Derived signals rules may read and the decision log keeps (service.rules.names.SIGNALS):
     # domains, regions, countries, shapes, keyed hashes; never a raw email, phone, IP or card.
     signals: dict[str, str]
+    # The keyed hashes and parsed signals, for the review intake (case links and masks).
+    keys: SignupKeys | ApiKeyKeys | None = None
+    parsed: SignupSignals | ApiKeySignals | None = None
 
 
 class Featurizer:
@@ -111,6 +115,8 @@ class Featurizer:
             ip_hash=ip_hash,
             email_hash=email_hash,
             signals={k: v for k, v in signals.items() if v},
+            keys=keys,
+            parsed=sig,
         )
 
     def api_key(self, event: ApiKeyEvent, at: float, clock: Clock = NO_CLOCK) -> Featurized:
@@ -146,6 +152,8 @@ class Featurizer:
             ip_hash=ip_hash,
             email_hash=None,
             signals={k: v for k, v in signals.items() if v},
+            keys=keys,
+            parsed=sig,
         )
 
     def remember_signup(self, account_id: str, score: float, action: int) -> None:

@@ -13,6 +13,8 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from service.config import ClockMode
 from service.domain import (
@@ -32,7 +34,7 @@ from service.features.spec import FEATURES
 from service.featurize import Featurized, Featurizer
 from service.model import Prediction
 from service.observability import Metrics, log_decision
-from service.policy import model_reasons
+from service.policy import Verdict, model_reasons
 from service.profiling import NO_CLOCK, Clock, StageTimer
 from service.rules import NO_RESULT, RuleEngine
 from service.serving import Serving
@@ -44,6 +46,24 @@ MAX_ID_BYTES = 128
 # Namespace of outcome ids derived from (account_id, idempotency_key); never change it.
 _OUTCOME_KEYS = uuid.UUID("5c1b6f0e-14a1-4f3e-9a51-0d7c2b1e8f14")
 _STRIPES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class HookResult:
+    """A decision hook's answer: final action and reasons, case id, extra for the journal."""
+
+    action: Action
+    reasons: tuple[Reason, ...]
+    case_id: str
+    extra: dict[str, Any] | None
+
+
+class DecisionHook(Protocol):
+    """Runs after the policy, on the request path, without I/O (the review intake is one)."""
+
+    def __call__(self, event: Event, feats: Featurized, verdict: Verdict) -> HookResult:
+        """Final action, reasons and case id of one decision."""
+        ...
 
 
 class Scorer:
@@ -62,9 +82,11 @@ class Scorer:
         idempotency_cache_size: int = 100_000,
         now: Callable[[], float] = time.time,
         rules: RuleEngine | None = None,
+        hook: DecisionHook | None = None,
     ) -> None:
         self._featurizer = featurizer
         self._rules = rules
+        self._hook = hook
         self._serving = serving
         self._store = store
         self._clock = clock
@@ -218,19 +240,29 @@ class Scorer:
             rule_hits=ruled.hits,
         )
         clock.mark("policy")
+        action, reasons, case_id, extra = verdict.action, verdict.reasons, "", None
+        if self._hook is not None:
+            hooked = self._hook(event, feats, verdict)
+            action, reasons, case_id, extra = (
+                hooked.action,
+                hooked.reasons,
+                hooked.case_id,
+                hooked.extra,
+            )
         degraded = not state_ok or score is None or clock_fallback
         decision = Decision(
             decision_id=str(uuid.uuid4()),
             event_id=event.event_id,
             event_type=event_type,
             account_id=event.account_id,
-            action=verdict.action,
+            action=action,
             score=0.0 if score is None else score,
-            reasons=verdict.reasons,
+            reasons=reasons,
             model_version=serving.live.version,
             degraded=degraded,
             occurred_at=event.occurred_at if event.occurred_at is not None else at,
             decided_at=self._now(),
+            case_id=case_id,
         )
         shadow = self._shadow(serving, event_type, feats) if serving.shadow else None
         self._store.save_decision(
@@ -241,6 +273,7 @@ class Scorer:
                 shadow,
                 signals=feats.signals,
                 rule_hits=ruled.logged,
+                review=extra,
             )
         )
         if event_type is EventType.SIGNUP and state_ok and not feats.duplicate:

@@ -1,115 +1,127 @@
-"""Authentication of the operator services, once for all of them: one server interceptor.
+"""Bearer-token authentication for the ops services, done once for all of them.
 
-Calls to a protected service (AdminService, RulesService, and whichever service a later
-branch registers) must carry ``authorization: Bearer <token>``. An :class:`Authenticator` turns
-the metadata into an :class:`Identity` (subject and roles) or raises; today's one knows the
-single admin token, and a reviewer directory with roles can replace it without touching a
-servicer. The identity of the call is readable in the handler through :func:`current_identity`.
+A server interceptor: each guarded method names the least role it needs (``rules``: a full
+method name, or a service prefix ending in ``/``). The token in ``authorization: Bearer ...``
+is verified once per call (no token or an unknown one: UNAUTHENTICATED; a role below the
+method's: PERMISSION_DENIED) and the caller is handed to the servicer through
+:func:`current_principal`. Methods without a rule (scoring, health, reflection, the admin
+service's own check) pass untouched. Verifiers are attached once the database is open: a named
+reviewer's token, and the configured admin token as the ``admin`` role. Under mTLS, a verified
+client certificate whose CN or SAN is listed (``Settings.tls_admin_identities``) is the admin
+without a token.
 """
 
 from __future__ import annotations
 
 import contextvars
 import hmac
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import grpc
 
 from service.api.status import to_status
 from service.api.tls import peer_identities
-from service.errors import AdminDisabled, SignupGuardError, Unauthenticated
+from service.errors import NotReady, PermissionDenied, SignupGuardError, Unauthenticated
+from service.review.model import Principal, Role
 
+Verifier = Callable[[str], Principal | None]
 
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """Who is calling and what they may do."""
-
-    subject: str
-    roles: frozenset[str]
-
-
-ADMIN = Identity("admin", frozenset({"admin"}))
-_IDENTITY: contextvars.ContextVar[Identity | None] = contextvars.ContextVar(
-    "signupguard_identity", default=None
+_CURRENT: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
+    "signupguard_principal", default=None
 )
 
 
-def current_identity() -> Identity | None:
-    """The authenticated caller of the RPC being handled (None outside one)."""
-    return _IDENTITY.get()
+def current_principal() -> Principal:
+    """The authenticated caller of the RPC being served (only inside a guarded method)."""
+    principal = _CURRENT.get()
+    if principal is None:  # pragma: no cover - a guarded method without the interceptor
+        raise Unauthenticated("no authenticated caller")
+    return principal
 
 
-class Authenticator(Protocol):
-    """Turns call metadata into an identity; raises Unauthenticated or AdminDisabled."""
-
-    def authenticate(self, metadata: Sequence[tuple[str, Any]]) -> Identity:
-        """The caller's identity."""
-        ...
-
-
-class AdminToken:
-    """The one admin bearer token (``Settings.admin_token``); None disables the services."""
-
-    def __init__(self, token: str | None) -> None:
-        self._token = token.encode() if token else None
-
-    def authenticate(self, metadata: Sequence[tuple[str, Any]]) -> Identity:
-        """ADMIN for the right token."""
-        if self._token is None:
-            raise AdminDisabled("no admin token configured")
-        header = dict(metadata).get("authorization", "")
-        given = header.removeprefix("Bearer ").encode() if isinstance(header, str) else b""
-        if not hmac.compare_digest(given, self._token):
-            raise Unauthenticated("missing or wrong admin token")
-        return ADMIN
+def bearer(metadata: Any) -> str:
+    """The token of an ``authorization: Bearer ...`` metadata entry, or ''."""
+    for key, value in metadata or ():
+        if key == "authorization" and isinstance(value, str) and value.startswith("Bearer "):
+            return value.removeprefix("Bearer ").strip()
+    return ""
 
 
-class AuthInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]  # grpc is untyped
-    """Authenticates every unary call to the protected services before its handler runs."""
+class Authenticator(grpc.ServerInterceptor):  # type: ignore[misc]  # grpc is untyped
+    """Authenticates and authorises guarded methods; see the module docstring."""
 
     def __init__(
         self,
-        authenticator: Authenticator,
-        services: Iterable[str],
+        rules: Mapping[str, Role],
+        admin_token: str | None = None,
         certified_admins: frozenset[str] = frozenset(),
     ) -> None:
-        """``certified_admins``: client-certificate names (CN or SAN, verified by mTLS) that
-        act as the admin without a token."""
-        self._auth = authenticator
-        self._prefixes = tuple(f"/{name}/" for name in services)
+        self._rules = dict(rules)
+        self._admin = admin_token.encode() if admin_token else None
         self._certified = certified_admins
+        self._verifiers: list[Verifier] = []
 
-    def intercept_service(
-        self,
-        continuation: Callable[[Any], grpc.RpcMethodHandler | None],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler | None:
-        """Wrap the handler of a protected method; leave every other call alone."""
-        handler = continuation(handler_call_details)
-        if handler is None or not handler_call_details.method.startswith(self._prefixes):
+    def attach(self, verify: Verifier) -> None:
+        """Accept the tokens this verifier knows."""
+        self._verifiers.append(verify)
+
+    def role_for(self, method: str) -> Role | None:
+        """The least role a method needs; None when it is not guarded."""
+        if method in self._rules:
+            return self._rules[method]
+        service = method.rsplit("/", 1)[0] + "/"
+        return self._rules.get(service)
+
+    def authenticate(self, token: str, needed: Role) -> Principal:
+        """The caller of ``token`` if it may call a method needing ``needed``; else raise."""
+        if not token:
+            raise Unauthenticated("a bearer token is required")
+        principal: Principal | None = None
+        if self._admin is not None and hmac.compare_digest(token.encode(), self._admin):
+            principal = Principal("admin", Role.ADMIN)
+        else:
+            if not self._verifiers:
+                raise NotReady("the review store is not open yet")
+            for verify in self._verifiers:
+                principal = verify(token)
+                if principal is not None:
+                    break
+        if principal is None:
+            raise Unauthenticated("unknown or disabled token")
+        if principal.role < needed:
+            raise PermissionDenied(
+                f"{principal.name} is a {principal.role.name.lower()};"
+                f" this call needs {needed.name.lower()}"
+            )
+        return principal
+
+    def _certificate(self, context: grpc.ServicerContext) -> Principal | None:
+        """The admin, when the call came with a verified client certificate listed as one."""
+        if not self._certified:
+            return None
+        names = peer_identities(context) & self._certified
+        return Principal(f"cert:{min(names)}", Role.ADMIN) if names else None
+
+    def intercept_service(self, continuation: Any, details: Any) -> Any:
+        """Wrap a guarded unary method's behaviour with the token check."""
+        handler = continuation(details)
+        needed = self.role_for(details.method)
+        if handler is None or needed is None or handler.unary_unary is None:
             return handler
-        if handler.unary_unary is None:
-            return None  # a streaming operator method would bypass the check: UNIMPLEMENTED
-        inner = handler.unary_unary
-        auth = self._auth
-        certified = self._certified
+        token = bearer(details.invocation_metadata)
+        behaviour = handler.unary_unary
 
         def guarded(request: Any, context: grpc.ServicerContext) -> Any:
             try:
-                if certified and peer_identities(context) & certified:
-                    identity = ADMIN  # a verified client certificate mapped to the admin
-                else:
-                    identity = auth.authenticate(context.invocation_metadata())
+                principal = self._certificate(context) or self.authenticate(token, needed)
             except SignupGuardError as exc:
                 context.abort_with_status(to_status(exc))
-                raise AssertionError("unreachable: abort_with_status raises") from exc
-            token = _IDENTITY.set(identity)
+            reset = _CURRENT.set(principal)
             try:
-                return inner(request, context)
+                return behaviour(request, context)
             finally:
-                _IDENTITY.reset(token)
+                _CURRENT.reset(reset)
 
         return grpc.unary_unary_rpc_method_handler(
             guarded,

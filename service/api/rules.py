@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import grpc
 
-from service.api.auth import current_identity
+from service.api.auth import current_principal
 from service.api.gen.signupguard.v1 import rules_pb2 as pb
 from service.api.gen.signupguard.v1 import rules_pb2_grpc as pb_grpc
 from service.api.status import to_status
@@ -109,8 +109,7 @@ class RulesServicer(pb_grpc.RulesServiceServicer):  # type: ignore[misc]  # gene
 
     @staticmethod
     def _author() -> str:
-        identity = current_identity()
-        return identity.subject if identity is not None else "unknown"
+        return current_principal().name
 
     def ListRules(
         self, request: pb.ListRulesRequest, context: grpc.ServicerContext

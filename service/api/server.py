@@ -13,9 +13,16 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from service.api import review as review_api
 from service.api.admin import AdminServicer
-from service.api.auth import AdminToken, AuthInterceptor
-from service.api.gen.signupguard.v1 import admin_pb2, admin_pb2_grpc, rules_pb2, rules_pb2_grpc
+from service.api.auth import Authenticator
+from service.api.gen.signupguard.v1 import (
+    admin_pb2,
+    admin_pb2_grpc,
+    review_pb2_grpc,
+    rules_pb2,
+    rules_pb2_grpc,
+)
 from service.api.gen.signupguard.v1 import scoring_pb2 as pb
 from service.api.gen.signupguard.v1 import scoring_pb2_grpc as pb_grpc
 from service.api.health import HealthServicer
@@ -24,6 +31,8 @@ from service.api.servicer import ScoringServicer
 from service.api.tls import PlaintextTokens, Transport, server_credentials, tokens_need_guard
 from service.api.wire import MalformedRequests
 from service.observability import Metrics
+from service.review import ReviewParts
+from service.review.model import Role
 from service.rules.core import RulesCore
 from service.scoring import Scorer
 from service.serving import ModelManager
@@ -31,7 +40,15 @@ from service.serving import ModelManager
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["ScoringService"].full_name
 ADMIN_SERVICE_NAME = admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name
 RULES_SERVICE_NAME = rules_pb2.DESCRIPTOR.services_by_name["RulesService"].full_name
-OPERATOR_SERVICES = (ADMIN_SERVICE_NAME, RULES_SERVICE_NAME)  # behind the bearer token
+REVIEW_SERVICE_NAME = review_api.SERVICE_NAME
+OPERATOR_SERVICES = (ADMIN_SERVICE_NAME, RULES_SERVICE_NAME, REVIEW_SERVICE_NAME)
+# The least role each operator method needs (a service prefix ending in "/", or a full method):
+# the model and the rules are the admin's; review has its own table.
+ROLES: dict[str, Role] = {
+    f"/{ADMIN_SERVICE_NAME}/": Role.ADMIN,
+    f"/{RULES_SERVICE_NAME}/": Role.ADMIN,
+    **review_api.ROLES,
+}
 # Transport ceiling: above this gRPC itself answers RESOURCE_EXHAUSTED. Below it, requests over
 # Settings.max_request_bytes get INVALID_ARGUMENT naming their largest field.
 TRANSPORT_MAX_BYTES = 4 * 1024 * 1024
@@ -59,23 +76,33 @@ class RunningServer:
     health: health.HealthServicer
     admin: AdminServicer
     rules: RulesServicer
+    review: review_api.ReviewServicer
+    auth: Authenticator
 
     def serve_with(
-        self, scorer: Scorer, models: ModelManager | None = None, rules: RulesCore | None = None
+        self,
+        scorer: Scorer,
+        models: ModelManager | None = None,
+        rules: RulesCore | None = None,
+        review: ReviewParts | None = None,
     ) -> None:
-        """Answer with this scorer (and model manager and rules, for operators); SERVING."""
+        """Answer with this scorer (and model manager, rules and review, for operators)."""
         self.servicer.attach(scorer)
         if models is not None:
             self.admin.attach(models)
         if rules is not None:
             self.rules.attach(rules)
             self.health.set(RULES_SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
+        if review is not None and review.core is not None and review.reviewers is not None:
+            self.review.attach(review.core)
+            self.auth.attach(review.reviewers.verify)
+            self.health.set(REVIEW_SERVICE_NAME, health_pb2.HealthCheckResponse.SERVING)
         for name in ("", SERVICE_NAME):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
 
     def not_serving(self) -> None:
         """Report NOT_SERVING (before a model is loaded, and while shutting down)."""
-        for name in ("", SERVICE_NAME):
+        for name in ("", SERVICE_NAME, REVIEW_SERVICE_NAME):
             self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
 
     def stop(self, grace: float | None = 5.0) -> None:
@@ -105,9 +132,11 @@ def start_server(
     ]
     if tokens_need_guard(host, transport):
         interceptors.append(PlaintextTokens())
-    # Under mTLS, listed client-certificate names (CN or SAN) act as the admin without a token.
+    # One authentication step for every operator service. Under mTLS, listed client-certificate
+    # names (CN or SAN) act as the admin without a token.
     certified = transport.admin_identities if transport.tls else frozenset()
-    interceptors.append(AuthInterceptor(AdminToken(admin_token), OPERATOR_SERVICES, certified))
+    auth = Authenticator(ROLES, admin_token, certified)
+    interceptors.append(auth)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
         options=server_options(reuse_port),
@@ -120,6 +149,8 @@ def start_server(
     admin_pb2_grpc.add_AdminServiceServicer_to_server(admin, server)
     rules = RulesServicer()
     rules_pb2_grpc.add_RulesServiceServicer_to_server(rules, server)
+    review = review_api.ReviewServicer()
+    review_pb2_grpc.add_ReviewServiceServicer_to_server(review, server)
     health_servicer = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
@@ -138,6 +169,6 @@ def start_server(
     if bound == 0:
         raise OSError(f"cannot bind {host}:{port}")
     server.start()
-    running = RunningServer(server, bound, servicer, health_servicer, admin, rules)
+    running = RunningServer(server, bound, servicer, health_servicer, admin, rules, review, auth)
     running.not_serving()
     return running

@@ -8,12 +8,14 @@ from grpc_status import rpc_status
 
 from service.errors import (
     AdminDisabled,
+    Conflict,
     InsecureTransport,
     InvalidCondition,
     InvalidRequest,
     ModelError,
     NotFound,
     NotReady,
+    PermissionDenied,
     SignupGuardError,
     SpecMismatch,
     StateUnavailable,
@@ -34,15 +36,19 @@ STATUS: dict[type[SignupGuardError], grpc.StatusCode] = {
     InsecureTransport: grpc.StatusCode.UNAUTHENTICATED,
     Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
     AdminDisabled: grpc.StatusCode.PERMISSION_DENIED,
+    PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
+    Conflict: grpc.StatusCode.FAILED_PRECONDITION,
     SignupGuardError: grpc.StatusCode.INTERNAL,
 }
 
+# Errors whose own message is written for the caller (it names their object, never internals).
+_OWN_MESSAGE = (PermissionDenied, NotFound, Conflict)
 # Messages safe to show a client: never str(exc) of an unexpected error.
 _PUBLIC: dict[grpc.StatusCode, str] = {
     grpc.StatusCode.UNAVAILABLE: "service temporarily unavailable; retry with backoff",
     grpc.StatusCode.FAILED_PRECONDITION: "no usable model is loaded",
     grpc.StatusCode.INTERNAL: "internal error",
-    grpc.StatusCode.UNAUTHENTICATED: "a valid admin bearer token is required",
+    grpc.StatusCode.UNAUTHENTICATED: "a valid bearer token is required (authorization: Bearer ...)",
     grpc.StatusCode.PERMISSION_DENIED: "admin calls are disabled: no admin token is configured",
     grpc.StatusCode.NOT_FOUND: "not found",
 }
@@ -76,5 +82,7 @@ def to_status(exc: BaseException) -> grpc.Status:
         status = status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=str(exc))
         status.details.add().Pack(detail)
         return rpc_status.to_status(status)
+    if isinstance(exc, _OWN_MESSAGE):
+        return rpc_status.to_status(status_pb2.Status(code=code.value[0], message=str(exc)))
     message = _PUBLIC_BY_CLASS.get(type(exc)) or _PUBLIC.get(code, "request failed")
     return rpc_status.to_status(status_pb2.Status(code=code.value[0], message=message))

@@ -51,6 +51,9 @@ class DecisionRecord:
     # (rule id, version, state, action): what a backtest or a rules report reads back.
     signals: Mapping[str, str] | None = None
     rule_hits: Sequence[tuple[str, int, str, str]] = ()
+    # What the review hook adds (identifier keys, case masks): kept on the line as "rv", read
+    # back by the hooks the decision writer runs in the same transaction (service.review).
+    review: Mapping[str, Any] | None = None
 
 
 def encode(record: DecisionRecord) -> bytes:
@@ -84,6 +87,8 @@ def encode(record: DecisionRecord) -> bytes:
         body["sg"] = record.signals
     if record.rule_hits:
         body["rh"] = record.rule_hits
+    if record.review is not None:
+        body["rv"] = record.review
     try:
         return orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE)  # strings' newlines escaped
     except orjson.JSONEncodeError:  # a lone surrogate in an id (not from gRPC): escape it

@@ -27,10 +27,11 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import (
     DataError,
@@ -55,6 +56,27 @@ __all__ = ["DecisionRecord", "SqlDecisionStore", "make_engine"]
 _Line = tuple[str, dict[str, Any], bytes]  # (kind, table row, journal line)
 
 logger = logging.getLogger(__name__)
+
+# Runs in the transaction that inserts a batch of decisions, with its (row, journal line) pairs;
+# a replayed line must change nothing (the review cases are written this way).
+BatchHook = Callable[[Connection, Sequence[tuple[dict[str, Any], bytes]]], None]
+
+
+class HookFailed(RuntimeError):
+    """A batch hook failed other than in the database: retried, never blamed on a row."""
+
+
+def _run_hooks(
+    hooks: Sequence[BatchHook], conn: Connection, pairs: Sequence[tuple[dict[str, Any], bytes]]
+) -> None:
+    for hook in hooks:
+        try:
+            hook(conn, pairs)
+        except SQLAlchemyError:
+            raise
+        except Exception as exc:
+            logger.exception("decision batch hook %r failed; the batch is retried", hook)
+            raise HookFailed(str(exc)) from exc
 
 
 def _refused(exc: Exception) -> bool:
@@ -96,8 +118,10 @@ class SqlDecisionStore:
         retry_max_s: float = 5.0,
         segment_bytes: int = 8 << 20,
         linger_s: float = 0.1,
+        hooks: Sequence[BatchHook] = (),
     ) -> None:
         fsync = FsyncPolicy(fsync)
+        self._hooks = tuple(hooks)
         dialect = backend(url)
         self._engine = make_engine(url, durable=fsync is not FsyncPolicy.NONE)
         self._auto_migrate = dialect == "sqlite" if auto_migrate is None else auto_migrate
@@ -346,6 +370,9 @@ class SqlDecisionStore:
                         rows = [r for k, r, _ in pairs if k == kind]
                         if rows:
                             conn.execute(insert_kind, rows)
+                    _run_hooks(
+                        self._hooks, conn, [(r, ln) for k, r, ln in pairs if k == codec.DECISION]
+                    )
         except Exception as exc:
             if not _refused(exc):
                 return self._failed(exc)
@@ -354,6 +381,8 @@ class SqlDecisionStore:
                 try:
                     with self._engine.begin() as conn:
                         conn.execute(self._inserts[kind], [row])
+                        if kind == codec.DECISION:
+                            _run_hooks(self._hooks, conn, [(row, line)])
                 except Exception as row_exc:
                     if not _refused(row_exc):
                         return self._failed(row_exc)

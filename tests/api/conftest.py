@@ -75,7 +75,12 @@ def serve(
             transport=transport(settings),
         )
         components = build_components(settings, metrics, extractor=extractor)
-        running.serve_with(components.scorer, components.models, RulesCore(components.store.engine))
+        running.serve_with(
+            components.scorer,
+            components.models,
+            RulesCore(components.store.engine),
+            components.review,
+        )
         channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")  # plaintext even to TLS
         served = Served(
             settings, running, components, channel, pb_grpc.ScoringServiceStub(channel), metrics
@@ -100,3 +105,7 @@ def served(serve: Callable[..., Served]) -> Served:
 def served_event(serve: Callable[..., Served]) -> Served:
     """A server on the event clock."""
     return serve(clock="event")
+
+
+# ReviewService fixtures (a server holding everything for review, reviewers with tokens).
+from tests.api.review_ops import ops, ops_factory  # noqa: E402, F401
