@@ -22,7 +22,13 @@ import grpc
 
 from service.api.status import to_status
 from service.api.tls import peer_identities
-from service.errors import NotReady, PermissionDenied, SignupGuardError, Unauthenticated
+from service.errors import (
+    AdminDisabled,
+    NotReady,
+    PermissionDenied,
+    SignupGuardError,
+    Unauthenticated,
+)
 from service.review.model import Principal, Role
 
 Verifier = Callable[[str], Principal | None]
@@ -76,6 +82,9 @@ class Authenticator(grpc.ServerInterceptor):  # type: ignore[misc]  # grpc is un
     def authenticate(self, token: str, needed: Role) -> Principal:
         """The caller of ``token`` if it may call a method needing ``needed``; else raise."""
         if not token:
+            if needed is Role.ADMIN and self._admin is None:
+                # Nothing could authenticate an anonymous admin call: say why, as before.
+                raise AdminDisabled("admin calls are disabled: no admin token is configured")
             raise Unauthenticated("a bearer token is required")
         principal: Principal | None = None
         if self._admin is not None and hmac.compare_digest(token.encode(), self._admin):

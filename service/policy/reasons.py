@@ -135,12 +135,17 @@ class _count:  # noqa: N801 - reads as the table's other constructors
 
     fixed: str
     text: str
+    # The message when the count is zero (None: the plain text): "0 earlier signups ..." reads
+    # as a slip; a reviewer should read that the value was never seen before.
+    none: str | None = None
 
     def code(self, value: float) -> str:
         """The reason code alone."""
         return self.fixed
 
     def __call__(self, value: float) -> tuple[str, str]:
+        if value == 0.0 and self.none is not None:
+            return self.fixed, self.none
         return self.fixed, self.text.format(v=value)
 
 
@@ -349,12 +354,15 @@ for _entity in SIGNUP_ENTITIES:
         _TABLE[f"vel_{_entity}_{_window}"] = _count(
             f"VELOCITY_{_entity.upper()}",
             f"{{v:.0f}} earlier signups {_DID[_entity]} in the last {_WINDOW_TEXT[_window]}",
+            f"No earlier signup {_DID[_entity]} in the last {_WINDOW_TEXT[_window]} "
+            "(first seen)",
         )
 for _entity in API_KEY_ENTITIES:
     for _window in WINDOW_NAMES:
         _TABLE[f"vel_key_{_entity}_{_window}"] = _count(
             f"KEY_VELOCITY_{_entity.upper()}",
             f"{{v:.0f}} earlier keys {_DID[_entity]} in the last {_WINDOW_TEXT[_window]}",
+            f"No earlier key {_DID[_entity]} in the last {_WINDOW_TEXT[_window]} (first seen)",
         )
 for _link in SIGNUP_LINKS:
     _TABLE[f"linked_{_link}_accounts"] = _count(

@@ -129,3 +129,15 @@ def test_key_prefix_reason_counts_keys_from_the_network() -> None:
         "KEY_VELOCITY_IP_PREFIX",
         "37 earlier keys came from this IP's network (its /24, or /48 for IPv6) in the last hour",
     )
+
+
+def test_a_zero_count_reads_as_first_seen() -> None:
+    """A count of zero is worded as a first sighting, not as "0 earlier signups"."""
+    feature = next(f for f in FEATURES[EventType.SIGNUP] if f.name == "vel_user_agent_7d")
+    assert describe(feature, 0.0) == (
+        "VELOCITY_USER_AGENT",
+        "No earlier signup sent this exact user-agent string in the last 7 days (first seen)",
+    )
+    key = next(f for f in FEATURES[EventType.API_KEY] if f.name == "vel_key_device_1h")
+    assert describe(key, 0.0)[1].startswith("No earlier key came from this device")
+    assert describe(key, 2.0)[1].startswith("2 earlier keys")
