@@ -354,8 +354,7 @@ for _entity in SIGNUP_ENTITIES:
         _TABLE[f"vel_{_entity}_{_window}"] = _count(
             f"VELOCITY_{_entity.upper()}",
             f"{{v:.0f}} earlier signups {_DID[_entity]} in the last {_WINDOW_TEXT[_window]}",
-            f"No earlier signup {_DID[_entity]} in the last {_WINDOW_TEXT[_window]} "
-            "(first seen)",
+            f"No earlier signup {_DID[_entity]} in the last {_WINDOW_TEXT[_window]} (first seen)",
         )
 for _entity in API_KEY_ENTITIES:
     for _window in WINDOW_NAMES:
