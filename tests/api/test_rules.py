@@ -22,6 +22,7 @@ from service.api.gen.signupguard.v1 import scoring_pb2 as pb
 from service.cli import main as cli_main
 from service.domain import EventType
 from service.events import StreamRecord, event_to_dict
+from service.review.model import Role
 from service.rules.core import RulesCore
 from service.rules.report import report as rules_report
 from service.store.schema import decisions
@@ -192,15 +193,25 @@ def test_save_refuses_syntax_errors_and_unknown_names_with_positions(
 
 
 def test_rules_service_needs_the_admin_token(serve: Callable[..., Served]) -> None:
-    """Without the bearer token RulesService is UNAUTHENTICATED; without a token configured,
-    PERMISSION_DENIED (one interceptor for every operator service)."""
+    """RulesService: no token is UNAUTHENTICATED, a reviewer below admin is PERMISSION_DENIED,
+    and with no admin token configured an anonymous call says admin is disabled."""
     served = serve(admin_token=TOKEN)
     with pytest.raises(grpc.RpcError) as err:
         _rules_stub(served).ListRules(rpb.ListRulesRequest())
     assert err.value.code() is grpc.StatusCode.UNAUTHENTICATED
+    review = served.components.review
+    assert review is not None
+    assert review.reviewers is not None
+    lead = review.reviewers.add("lena", Role.LEAD)
+    with pytest.raises(grpc.RpcError) as err:
+        _rules_stub(served).ListRules(
+            rpb.ListRulesRequest(), metadata=(("authorization", f"Bearer {lead}"),)
+        )
+    assert err.value.code() is grpc.StatusCode.PERMISSION_DENIED
+    assert _rules_stub(served).ListRules(rpb.ListRulesRequest(), metadata=AUTH) is not None
     closed = serve()
     with pytest.raises(grpc.RpcError) as err:
-        _rules_stub(closed).ListRules(rpb.ListRulesRequest(), metadata=AUTH)
+        _rules_stub(closed).ListRules(rpb.ListRulesRequest())
     assert err.value.code() is grpc.StatusCode.PERMISSION_DENIED
 
 
