@@ -71,10 +71,10 @@ _LEGACY_OFFSET = 1000
 class WorldOptions:
     """How many worlds of which size, and what else the run does (defaults: ``make model``)."""
 
-    train_worlds: int = 8
-    valid_worlds: int = 3
+    train_worlds: int = 12
+    valid_worlds: int = 4
     eval_worlds: int = 4
-    scale: float = 0.3  # share of a full-size world's volume (signups per day, cohorts, campaigns)
+    scale: float = 0.4  # share of a full-size world's volume (signups per day, cohorts, campaigns)
     days: int | None = 28
     trials: int = 6  # hyper-parameter search trials per model (0: the configured parameters)
     # The archetype family held out for the check: accounts that age, then mint keys.
