@@ -1,4 +1,4 @@
-"""The flat-list feature functions against the dict-based ones they replaced: identical bits.
+"""The hot-path rewrites against the code they replaced: identical vectors and state keys.
 
 The reference below is the extract code as it stood before the hot-path rewrite (one dict of
 named values, each flag through a helper, the vector gathered by name). Vectors are compared
@@ -25,6 +25,7 @@ from service.features.spec import API_KEY_BURSTS, SIGNUP_BURSTS
 from service.featurize import Featurizer
 from service.hashing import Hasher
 from service.signals import SignalExtractor
+from service.signals.template import identity_template, phone_block
 from service.signals.types import ApiKeySignals, DeviceSignals, SignupSignals
 from service.state import MemoryStateStore
 from service.state.base import (
@@ -35,6 +36,7 @@ from service.state.base import (
     AccountRecord,
     ApiKeyKeys,
     ApiKeyState,
+    SignupKeys,
     SignupState,
 )
 from service.state.windows import WINDOW_NAMES, WINDOWS
@@ -348,3 +350,102 @@ def test_replayed_stream_vectors_match_the_reference(monkeypatch: pytest.MonkeyP
     assert len(served) == len(events)
     assert sum(isinstance(e, SignupEvent) for e in events) > 500
     assert served == reference
+
+
+# -- the keys: memoised hashes give the keys the plain hasher gave --------------------------------
+
+
+def _ref_keys(hasher: Hasher, event: SignupEvent, sig: SignupSignals) -> SignupKeys:
+    """The signup keys as built before the memos: every identifier through ``hasher``."""
+    h = hasher
+    email = sig.email
+    shape = f"{email.local_shape}@{email.domain}" if email.local_shape and email.domain else None
+    ua = event.device.user_agent
+    ua = None if ua is None else (ua.strip() or None)
+    template = None
+    if email.valid and event.identity.email is not None:
+        local = event.identity.email.strip().rpartition("@")[0]
+        template = identity_template(local, event.identity.full_name)
+    card_bin = None
+    if sig.payment.bin_valid and event.payment is not None and event.payment.card_bin:
+        card_bin = event.payment.card_bin.strip()[:6]
+    return SignupKeys(
+        account=event.account_id,
+        ip=h("ip", sig.device.ip.normalized),
+        ip_prefix=h("ip_prefix", sig.device.ip.prefix),
+        device=h("device", sig.device.device_id),
+        card=h("card", sig.payment.fingerprint),
+        phone=h("phone", sig.phone.e164),
+        email=h("email", email.normalized),
+        email_domain=h("email_domain", email.domain),
+        email_shape=h("email_shape", shape),
+        user_agent=h("user_agent", ua),
+        identity=h("identity", template),
+        phone_block=h("phone_block", phone_block(sig.phone.e164)),
+        card_bin=h("card_bin", card_bin),
+    )
+
+
+class _Recorder(MemoryStateStore):
+    """A memory store that keeps every key object it is handed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: list[SignupKeys | ApiKeyKeys] = []
+
+    def observe_signup(self, event_id: str, at: float, keys: SignupKeys) -> SignupState:
+        self.keys.append(keys)
+        return super().observe_signup(event_id, at, keys)
+
+    def observe_api_key(self, event_id: str, at: float, keys: ApiKeyKeys) -> ApiKeyState:
+        self.keys.append(keys)
+        return super().observe_api_key(event_id, at, keys)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(signups=st.lists(signup_events, min_size=1, max_size=4), keys=st.lists(api_key_events))
+def test_state_keys_match_the_plain_hasher(
+    signups: list[SignupEvent], keys: list[ApiKeyEvent]
+) -> None:
+    """Memoised kinds hash to exactly what the hasher gives; repeats and misses alike."""
+    hasher = Hasher(b"keys")
+    store = _Recorder()
+    featurizer = Featurizer(_extractor(), store, hasher)
+    extractor = _extractor()
+    expected: list[SignupKeys | ApiKeyKeys] = []
+    for event in [*signups, *signups]:  # the second round hits the memos
+        featurizer.signup(event, 1.0)
+        expected.append(_ref_keys(hasher, event, extractor.signup(event)))
+    for key_event in keys:
+        featurizer.api_key(key_event, 2.0)
+        sig = extractor.api_key(key_event)
+        ua = key_event.device.user_agent
+        expected.append(
+            ApiKeyKeys(
+                account=key_event.account_id,
+                ip=hasher("ip", sig.device.ip.normalized),
+                ip_prefix=hasher("ip_prefix", sig.device.ip.prefix),
+                device=hasher("device", sig.device.device_id),
+                user_agent=hasher("user_agent", None if ua is None else (ua.strip() or None)),
+            )
+        )
+    assert store.keys == expected
+
+
+def test_replayed_stream_keys_match_the_plain_hasher() -> None:
+    """Realistic identities (valid phones, cards, shared user agents): the same state keys."""
+    from training.simulate import load_config, simulate  # noqa: PLC0415
+
+    events = [r.event for r in islice(simulate(load_config(SMALL), seed=12), 3000)]
+    hasher = Hasher(b"keys")
+    store = _Recorder()
+    featurizer = Featurizer(_extractor(), store, hasher)
+    expected: list[SignupKeys] = []
+    for event in events:
+        if isinstance(event, SignupEvent):
+            featurizer.signup(event, 1.0)
+            expected.append(_ref_keys(hasher, event, _extractor().signup(event)))
+    served = [k for k in store.keys if isinstance(k, SignupKeys)]
+    for kind in ("phone_block", "card_bin", "identity", "user_agent", "email_shape"):
+        assert sum(getattr(k, kind) is not None for k in served) > 100, kind
+    assert served == expected
