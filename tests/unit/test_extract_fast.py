@@ -449,3 +449,36 @@ def test_replayed_stream_keys_match_the_plain_hasher() -> None:
     for kind in ("phone_block", "card_bin", "identity", "user_agent", "email_shape"):
         assert sum(getattr(k, kind) is not None for k in served) > 100, kind
     assert served == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(
+        st.floats(allow_nan=True, allow_infinity=True)
+        | st.sampled_from([math.nan, -0.0, 0.0, 1e308, 5e-324]),
+        max_size=120,
+    )
+)
+def test_journal_line_of_a_vector_equals_that_of_its_list(values: list[float]) -> None:
+    """The scorer hands the decision log its vector as is: the same journal line, byte for byte."""
+    from service.domain import Action, Decision, Reason  # noqa: PLC0415
+    from service.store import DecisionRecord  # noqa: PLC0415
+    from service.store.codec import encode  # noqa: PLC0415
+
+    decision = Decision(
+        decision_id="d",
+        event_id="e",
+        event_type=EventType.SIGNUP,
+        account_id="a",
+        action=Action.REVIEW,
+        score=0.5,
+        reasons=(Reason("X", "x", 1.0),),
+        model_version="m",
+        degraded=False,
+        occurred_at=1.0,
+        decided_at=2.0,
+    )
+    vector = np.array(values, dtype=np.float64)
+    assert encode(DecisionRecord(decision, vector, "h")) == encode(
+        DecisionRecord(decision, vector.tolist(), "h")
+    )
