@@ -482,3 +482,18 @@ def test_journal_line_of_a_vector_equals_that_of_its_list(values: list[float]) -
     assert encode(DecisionRecord(decision, vector, "h")) == encode(
         DecisionRecord(decision, vector.tolist(), "h")
     )
+
+
+def test_decision_ids_are_canonical_random_uuid4_strings() -> None:
+    """The scorer's quick decision ids read back as version-4 RFC 4122 UUIDs, all distinct."""
+    import uuid  # noqa: PLC0415
+
+    from service.scoring import _uuid4  # noqa: PLC0415
+
+    ids = [_uuid4() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
