@@ -200,9 +200,7 @@ class Scorer:
             decided_at=self._now(),
         )
         shadow = self._shadow(serving, event_type, feats) if serving.shadow else None
-        self._store.save_decision(
-            DecisionRecord(decision, vector, spec_hash(event_type), shadow)
-        )
+        self._store.save_decision(DecisionRecord(decision, vector, spec_hash(event_type), shadow))
         if event_type is EventType.SIGNUP and state_ok and not feats.duplicate:
             self._featurizer.remember_signup(event.account_id, decision.score, int(decision.action))
         self._observe(
