@@ -50,6 +50,14 @@ class Featurizer:
         self._extractor = extractor
         self._state = state
         self._hash = hasher
+        # Kinds whose values repeat across requests hash through a memo (same hashes).
+        self._ip_prefix_hash = hasher.memo("ip_prefix")
+        self._domain_hash = hasher.memo("email_domain")
+        self._shape_hash = hasher.memo("email_shape")
+        self._ua_hash = hasher.memo("user_agent")
+        self._identity_hash = hasher.memo("identity")
+        self._block_hash = hasher.memo("phone_block")
+        self._bin_hash = hasher.memo("card_bin")
 
     @property
     def state(self) -> StateStore:
@@ -69,17 +77,17 @@ class Featurizer:
         keys = SignupKeys(
             account=event.account_id,
             ip=ip_hash,
-            ip_prefix=h("ip_prefix", sig.device.ip.prefix),
+            ip_prefix=self._ip_prefix_hash(sig.device.ip.prefix),
             device=h("device", sig.device.device_id),
             card=h("card", sig.payment.fingerprint),
             phone=h("phone", sig.phone.e164),
             email=email_hash,
-            email_domain=h("email_domain", email.domain),
-            email_shape=h("email_shape", shape),
-            user_agent=h("user_agent", _user_agent(event.device.user_agent)),
-            identity=h("identity", _template(event, email.valid)),
-            phone_block=h("phone_block", phone_block(sig.phone.e164)),
-            card_bin=h("card_bin", _card_bin(event, sig.payment.bin_valid)),
+            email_domain=self._domain_hash(email.domain),
+            email_shape=self._shape_hash(shape),
+            user_agent=self._ua_hash(_user_agent(event.device.user_agent)),
+            identity=self._identity_hash(_template(event, email.valid)),
+            phone_block=self._block_hash(phone_block(sig.phone.e164)),
+            card_bin=self._bin_hash(_card_bin(event, sig.payment.bin_valid)),
         )
         clock.mark("signals")
         try:
@@ -126,9 +134,9 @@ class Featurizer:
         keys = ApiKeyKeys(
             account=event.account_id,
             ip=ip_hash,
-            ip_prefix=self._hash("ip_prefix", sig.device.ip.prefix),
+            ip_prefix=self._ip_prefix_hash(sig.device.ip.prefix),
             device=self._hash("device", sig.device.device_id),
-            user_agent=self._hash("user_agent", _user_agent(event.device.user_agent)),
+            user_agent=self._ua_hash(_user_agent(event.device.user_agent)),
         )
         clock.mark("signals")
         try:

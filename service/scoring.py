@@ -8,6 +8,7 @@ answer beats an error); only unusable requests raise (:class:`service.errors.Inv
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import uuid
@@ -251,7 +252,7 @@ class Scorer:
             )
         degraded = not state_ok or score is None or clock_fallback
         decision = Decision(
-            decision_id=str(uuid.uuid4()),
+            decision_id=_uuid4(),
             event_id=event.event_id,
             event_type=event_type,
             account_id=event.account_id,
@@ -268,7 +269,7 @@ class Scorer:
         self._store.save_decision(
             DecisionRecord(
                 decision,
-                logged_vector,
+                vector,
                 spec_hash(event_type),
                 shadow,
                 signals=feats.signals,
@@ -339,6 +340,15 @@ class Scorer:
             if not model_ok:
                 self._metrics.degraded.labels(kind, "model").inc()
         log_decision(decision, elapsed, ip_hash, email_hash)
+
+
+def _uuid4() -> str:
+    """``str(uuid.uuid4())`` for half its cost (no UUID object): 16 random bytes, version 4."""
+    b = bytearray(os.urandom(16))
+    b[6] = b[6] & 0x0F | 0x40
+    b[8] = b[8] & 0x3F | 0x80
+    x = b.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
 def _check_id(field: str, value: str) -> None:

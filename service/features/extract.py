@@ -4,6 +4,12 @@ No I/O, no gRPC, no LightGBM. The server and the training dataset builder call t
 functions; ``state is None`` means the state store could not answer, and every velocity and
 linkage feature is then missing (NaN) rather than a misleading zero, and so is every burst
 ratio derived from them (:func:`burst`, computed here from the window counts: no extra state).
+
+Built for the hot path: each function writes one flat list in spec order and converts it to
+float64 in one NumPy call, which maps ``None`` to NaN, ``True``/``False`` to 1/0 and ints
+exactly. So a missing input is written as ``None`` where a flag helper would give NaN. The
+order is checked against :func:`service.features.spec.names` at import: a spec change that the
+code here does not follow fails loudly instead of shifting columns.
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ from service.features.spec import API_KEY_BURSTS, SIGNUP_BURSTS, names
 from service.signals.types import ApiKeySignals, DeviceSignals, SignupSignals
 from service.state.base import (
     API_KEY_ENTITIES,
+    API_KEY_LINKS,
     SIGNUP_ENTITIES,
+    SIGNUP_LINKS,
     ApiKeyKeys,
     ApiKeyState,
     SignupState,
@@ -27,80 +35,115 @@ from service.state.windows import WINDOW_NAMES, WINDOWS
 
 NAN = math.nan
 Vector = npt.NDArray[np.float64]
+_F64 = np.float64
 
-_SIGNUP_NAMES = names(EventType.SIGNUP)
-_API_KEY_NAMES = names(EventType.API_KEY)
-_SIGNUP_VELOCITY = [n for n in _SIGNUP_NAMES if n.startswith(("vel_", "linked_"))]
-_API_KEY_VELOCITY = [n for n in _API_KEY_NAMES if n.startswith(("vel_key_", "linked_key_"))]
 _W = len(WINDOWS)
 _H1, _D7 = WINDOW_NAMES.index("1h"), WINDOW_NAMES.index("7d")
 _BASELINE_HOURS = WINDOWS[_D7] // WINDOWS[_H1] - 1  # the week's hours before the last one
 # Where each burst cell's 1-hour and 7-day counts sit in a state's velocity tuple.
-_SIGNUP_BURST_AT = [
-    (f"burst_{e}", SIGNUP_ENTITIES.index(e) * _W + _H1, SIGNUP_ENTITIES.index(e) * _W + _D7)
+_SIGNUP_BURST_AT = tuple(
+    (SIGNUP_ENTITIES.index(e) * _W + _H1, SIGNUP_ENTITIES.index(e) * _W + _D7)
     for e in SIGNUP_BURSTS
-]
-_API_KEY_BURST_AT = [
-    (f"burst_key_{e}", API_KEY_ENTITIES.index(e) * _W + _H1, API_KEY_ENTITIES.index(e) * _W + _D7)
+)
+_API_KEY_BURST_AT = tuple(
+    (API_KEY_ENTITIES.index(e) * _W + _H1, API_KEY_ENTITIES.index(e) * _W + _D7)
     for e in API_KEY_BURSTS
-]
-_DOMAIN_AT = SIGNUP_ENTITIES.index("email_domain") * _W
+)
+_DOMAIN_H1 = SIGNUP_ENTITIES.index("email_domain") * _W + _H1
+_DOMAIN_D7 = SIGNUP_ENTITIES.index("email_domain") * _W + _D7
+# What an unavailable state contributes: velocity, linkage (and group), bursts, share.
+_SIGNUP_NO_STATE: tuple[None, ...] = (None,) * (
+    len(SIGNUP_ENTITIES) * _W + len(SIGNUP_LINKS) + 1 + len(SIGNUP_BURSTS) + 1
+)
+_API_KEY_NO_STATE: tuple[None, ...] = (None,) * (
+    len(API_KEY_ENTITIES) * _W + len(API_KEY_LINKS) + len(API_KEY_BURSTS)
+)
 
-
-def _flag(value: bool | None) -> float:
-    if value is None:
-        return NAN
-    return 1.0 if value else 0.0
+# The order the functions below write, which must be the spec's.
+_DEVICE_ORDER = (
+    "ip_present",
+    "ip_valid",
+    "ip_version",
+    "ip_is_private",
+    "ip_is_datacenter",
+    "ip_is_vpn",
+    "ip_is_tor",
+    "ip_is_relay",
+    "ip_cloud_provider",
+    "ua_present",
+    "ua_browser_family",
+    "ua_os_family",
+    "ua_is_bot",
+    "ua_is_headless",
+    "ua_is_emulator",
+    "device_id_present",
+    "device_id_valid",
+    "tz_present",
+    "tz_valid",
+    "lang_present",
+    "lang_count",
+    "cc_tz_ip_match",
+    "cc_lang_ip_match",
+)
+_SIGNUP_ORDER = (
+    "email_present",
+    "email_valid",
+    "email_is_free",
+    "email_is_disposable",
+    "email_is_edu",
+    "email_has_plus_tag",
+    "email_local_length",
+    "email_local_digits",
+    "email_local_digit_ratio",
+    "email_local_entropy",
+    "email_local_name_likeness",
+    "email_name_similarity",
+    "phone_present",
+    "phone_valid",
+    "phone_line_type",
+    "phone_is_voip",
+    "name_present",
+    "name_token_count",
+    "name_has_digits",
+    "card_present",
+    "card_funding",
+    "card_bin_valid",
+    "cc_phone_ip_match",
+    "cc_card_ip_match",
+    "cc_billing_ip_match",
+    "cc_card_billing_match",
+    "cc_tz_phone_match",
+    "cc_distinct",
+    "form_fill_ms",
+    *_DEVICE_ORDER,
+    *(f"vel_{e}_{w}" for e in SIGNUP_ENTITIES for w in WINDOW_NAMES),
+    *(f"linked_{link}_accounts" for link in SIGNUP_LINKS),
+    "linked_group_size",
+    *(f"burst_{e}" for e in SIGNUP_BURSTS),
+    "email_domain_recent_share",
+)
+_API_KEY_ORDER = (
+    "account_known",
+    "account_age_s",
+    "account_signup_score",
+    "account_signup_action",
+    "account_keys_before",
+    "signup_to_first_key_s",
+    "same_ip_as_signup",
+    "same_prefix_as_signup",
+    "same_device_as_signup",
+    "key_name_length",
+    *_DEVICE_ORDER,
+    *(f"vel_key_{e}_{w}" for e in API_KEY_ENTITIES for w in WINDOW_NAMES),
+    *(f"linked_key_{link}_accounts" for link in API_KEY_LINKS),
+    *(f"burst_key_{e}" for e in API_KEY_BURSTS),
+)
+if (names(EventType.SIGNUP), names(EventType.API_KEY)) != (_SIGNUP_ORDER, _API_KEY_ORDER):
+    raise ImportError("features.extract writes another order than the spec's; update it")
 
 
 def _num(value: float | int | None) -> float:
     return NAN if value is None else float(value)
-
-
-def _given(present: bool, value: float) -> float:
-    """A value that only means something when its input was given."""
-    return value if present else NAN
-
-
-def _device(d: DeviceSignals, out: dict[str, float]) -> None:
-    ip, ua, loc = d.ip, d.user_agent, d.locale
-    out["ip_present"] = _flag(ip.present)
-    out["ip_valid"] = _given(ip.present, _flag(ip.valid))
-    usable = ip.present and ip.valid
-    out["ip_version"] = float(ip.version) if usable else NAN
-    out["ip_is_private"] = _given(usable, _flag(ip.is_private))
-    out["ip_is_datacenter"] = _given(usable, _flag(ip.is_datacenter))
-    out["ip_is_vpn"] = _given(usable, _flag(ip.is_vpn))
-    out["ip_is_tor"] = _given(usable, _flag(ip.is_tor))
-    out["ip_is_relay"] = _given(usable, _flag(ip.is_relay))
-    out["ip_cloud_provider"] = float(ip.cloud_provider)
-    out["ua_present"] = _flag(ua.present)
-    out["ua_browser_family"] = float(ua.browser_family)
-    out["ua_os_family"] = float(ua.os_family)
-    out["ua_is_bot"] = _given(ua.present, _flag(ua.is_bot))
-    out["ua_is_headless"] = _given(ua.present, _flag(ua.is_headless))
-    out["ua_is_emulator"] = _given(ua.present, _flag(ua.is_emulator))
-    out["device_id_present"] = _flag(d.device_id is not None)
-    out["device_id_valid"] = _flag(d.device_id_valid)
-    out["tz_present"] = _flag(loc.timezone_valid is not None)
-    out["tz_valid"] = _flag(loc.timezone_valid)
-    out["lang_present"] = _flag(loc.language_count > 0)
-    out["lang_count"] = float(loc.language_count) if loc.language_count else NAN
-    out["cc_tz_ip_match"] = _tz_ip(d)
-    out["cc_lang_ip_match"] = _lang_ip(d)
-
-
-def _velocity(
-    names_: list[str], state: SignupState | ApiKeyState | None, out: dict[str, float]
-) -> None:
-    if state is None:
-        out.update(dict.fromkeys(names_, NAN))
-        return
-    values = (*state.velocity, *state.linked)
-    if isinstance(state, SignupState):
-        values = (*values, state.group)
-    floats = [NAN if v is None else float(v) for v in values]
-    out.update(zip(names_, floats, strict=True))
 
 
 def burst(hour: int | None, week: int | None) -> float:
@@ -110,32 +153,39 @@ def burst(hour: int | None, week: int | None) -> float:
     return (hour + 1) / (max(0, week - hour) / _BASELINE_HOURS + 1)
 
 
-def _bursts(
-    cells: list[tuple[str, int, int]],
-    state: SignupState | ApiKeyState | None,
-    out: dict[str, float],
-) -> None:
-    if state is None:
-        for name, _, _ in cells:
-            out[name] = NAN
-        return
-    v = state.velocity
-    for name, hour, week in cells:
-        out[name] = burst(v[hour], v[week])
-
-
-def _recent_share(state: SignupState | None) -> float:
-    """Share of the email domain's signups over 7 days that came in the last hour."""
-    if state is None:
-        return NAN
-    hour, week = state.velocity[_DOMAIN_AT + _H1], state.velocity[_DOMAIN_AT + _D7]
-    if hour is None or not week:
-        return NAN
-    return min(1.0, hour / week)
-
-
-def _vector(order: tuple[str, ...], out: dict[str, float]) -> Vector:
-    return np.fromiter(map(out.__getitem__, order), dtype=np.float64, count=len(order))
+def _device(d: DeviceSignals) -> list[bool | int | float | None]:
+    """The device features in ``_DEVICE_ORDER`` (None: missing)."""
+    ip, ua, loc = d.ip, d.user_agent, d.locale
+    ip_present = ip.present
+    usable = ip_present and ip.valid
+    ua_present = ua.present
+    country = ip.country
+    tz_countries, lang_countries = loc.timezone_countries, loc.language_countries
+    return [
+        ip_present,
+        ip.valid if ip_present else None,
+        ip.version if usable else None,
+        ip.is_private if usable else None,
+        ip.is_datacenter if usable else None,
+        ip.is_vpn if usable else None,
+        ip.is_tor if usable else None,
+        ip.is_relay if usable else None,
+        int(ip.cloud_provider),
+        ua_present,
+        int(ua.browser_family),
+        int(ua.os_family),
+        ua.is_bot if ua_present else None,
+        ua.is_headless if ua_present else None,
+        ua.is_emulator if ua_present else None,
+        d.device_id is not None,
+        d.device_id_valid,
+        loc.timezone_valid is not None,
+        loc.timezone_valid,
+        loc.language_count > 0,
+        loc.language_count or None,
+        None if country is None or not tz_countries else country in tz_countries,
+        None if country is None or not lang_countries else country in lang_countries,
+    ]
 
 
 def extract_signup(signals: SignupSignals, state: SignupState | None) -> Vector:
@@ -147,96 +197,100 @@ def extract_signup(signals: SignupSignals, state: SignupState | None) -> Vector:
         signals.payment,
         signals.countries,
     )
-    out: dict[str, float] = {}
-    out["email_present"] = _flag(e.present)
-    out["email_valid"] = _given(e.present, _flag(e.valid))
-    usable = e.present and e.valid
-    out["email_is_free"] = _given(usable, _flag(e.is_free))
-    out["email_is_disposable"] = _given(usable, _flag(e.is_disposable))
-    out["email_is_edu"] = _given(usable, _flag(e.is_edu))
-    out["email_has_plus_tag"] = _given(usable, _flag(e.has_plus_tag))
-    out["email_local_length"] = _given(usable, float(e.local_length))
-    out["email_local_digits"] = _given(usable, float(e.local_digits))
-    out["email_local_digit_ratio"] = (
-        e.local_digits / e.local_length if usable and e.local_length else NAN
-    )
-    out["email_local_entropy"] = _given(usable, e.local_entropy)
-    out["email_local_name_likeness"] = _given(usable, e.local_name_likeness)
-    out["email_name_similarity"] = _num(e.name_similarity)
-    out["phone_present"] = _flag(p.present)
-    out["phone_valid"] = _given(p.present, _flag(p.valid))
-    out["phone_line_type"] = float(p.line_type)
-    out["phone_is_voip"] = _given(p.present and p.valid, _flag(p.is_voip))
-    out["name_present"] = _flag(n.present)
-    out["name_token_count"] = _given(n.present, float(n.token_count))
-    out["name_has_digits"] = _given(n.present, _flag(n.has_digits))
-    out["card_present"] = _flag(pay.present)
-    out["card_funding"] = float(pay.funding)
-    out["card_bin_valid"] = _flag(pay.bin_valid)
-    out["cc_phone_ip_match"] = _flag(cc.phone_ip)
-    out["cc_card_ip_match"] = _flag(cc.card_ip)
-    out["cc_billing_ip_match"] = _flag(cc.billing_ip)
-    out["cc_card_billing_match"] = _flag(cc.card_billing)
-    out["cc_tz_phone_match"] = _flag(cc.timezone_phone)
-    out["cc_distinct"] = float(cc.distinct_countries) if cc.distinct_countries else NAN
-    out["form_fill_ms"] = _num(signals.form_fill_ms)
-    _device(signals.device, out)
-    _velocity(_SIGNUP_VELOCITY, state, out)
-    _bursts(_SIGNUP_BURST_AT, state, out)
-    out["email_domain_recent_share"] = _recent_share(state)
-    return _vector(_SIGNUP_NAMES, out)
+    e_present, p_present, n_present = e.present, p.present, n.present
+    usable = e_present and e.valid
+    row: list[bool | int | float | None] = [
+        e_present,
+        e.valid if e_present else None,
+        e.is_free if usable else None,
+        e.is_disposable if usable else None,
+        e.is_edu if usable else None,
+        e.has_plus_tag if usable else None,
+        e.local_length if usable else None,
+        e.local_digits if usable else None,
+        e.local_digits / e.local_length if usable and e.local_length else None,
+        e.local_entropy if usable else None,
+        e.local_name_likeness if usable else None,
+        e.name_similarity,
+        p_present,
+        p.valid if p_present else None,
+        int(p.line_type),
+        p.is_voip if p_present and p.valid else None,
+        n_present,
+        n.token_count if n_present else None,
+        n.has_digits if n_present else None,
+        pay.present,
+        int(pay.funding),
+        pay.bin_valid,
+        cc.phone_ip,
+        cc.card_ip,
+        cc.billing_ip,
+        cc.card_billing,
+        cc.timezone_phone,
+        cc.distinct_countries or None,
+        _num(signals.form_fill_ms),
+    ]
+    row += _device(signals.device)
+    if state is None:
+        row += _SIGNUP_NO_STATE
+    else:
+        v = state.velocity
+        row += v
+        row += state.linked
+        row.append(state.group)
+        row += [burst(v[hour], v[week]) for hour, week in _SIGNUP_BURST_AT]
+        # Share of the email domain's signups over 7 days that came in the last hour.
+        hour, week = v[_DOMAIN_H1], v[_DOMAIN_D7]
+        row.append(None if hour is None or not week else min(1.0, hour / week))
+    return np.array(row, dtype=_F64)
 
 
 def extract_api_key(
     signals: ApiKeySignals, state: ApiKeyState | None, keys: ApiKeyKeys, at: float
 ) -> Vector:
     """Feature vector of an API-key creation, in spec order."""
-    out: dict[str, float] = {}
     account = state.account if state is not None else None
+    row: list[bool | int | float | None]
     if account is None:
-        known = NAN if state is None else 0.0
-        for name in (
-            "account_age_s",
-            "account_signup_score",
-            "signup_to_first_key_s",
-            "same_ip_as_signup",
-            "same_prefix_as_signup",
-            "same_device_as_signup",
-        ):
-            out[name] = NAN
-        out["account_known"] = known
-        out["account_signup_action"] = 0.0
+        row = [
+            None if state is None else 0.0,  # account_known
+            None,  # account_age_s
+            None,  # account_signup_score
+            0.0,  # account_signup_action
+            None if state is None else state.keys_before,
+            None,  # signup_to_first_key_s
+            None,  # same_ip_as_signup
+            None,  # same_prefix_as_signup
+            None,  # same_device_as_signup
+        ]
     else:
-        out["account_known"] = 1.0
-        out["account_age_s"] = max(0.0, at - account.signup_at)
-        out["account_signup_score"] = _num(account.score)
-        out["account_signup_action"] = float(account.action or 0)
-        first = state.first_key_at if state is not None and state.first_key_at else at
-        out["signup_to_first_key_s"] = max(0.0, min(first, at) - account.signup_at)
-        out["same_ip_as_signup"] = _same(keys.ip, account.ip)
-        out["same_prefix_as_signup"] = _same(keys.ip_prefix, account.ip_prefix)
-        out["same_device_as_signup"] = _same(keys.device, account.device)
-    out["account_keys_before"] = NAN if state is None else float(state.keys_before)
-    out["key_name_length"] = _num(signals.key_name_length)
-    _device(signals.device, out)
-    _velocity(_API_KEY_VELOCITY, state, out)
-    _bursts(_API_KEY_BURST_AT, state, out)
-    return _vector(_API_KEY_NAMES, out)
+        assert state is not None  # an account comes with its state
+        signup_at = account.signup_at
+        first = state.first_key_at if state.first_key_at else at
+        row = [
+            1.0,
+            max(0.0, at - signup_at),
+            _num(account.score),
+            account.action or 0,
+            state.keys_before,
+            max(0.0, min(first, at) - signup_at),
+            _same(keys.ip, account.ip),
+            _same(keys.ip_prefix, account.ip_prefix),
+            _same(keys.device, account.device),
+        ]
+    row.append(signals.key_name_length)
+    row += _device(signals.device)
+    if state is None:
+        row += _API_KEY_NO_STATE
+    else:
+        v = state.velocity
+        row += v
+        row += state.linked
+        row += [burst(v[hour], v[week]) for hour, week in _API_KEY_BURST_AT]
+    return np.array(row, dtype=_F64)
 
 
-def _same(now: str | None, then: str | None) -> float:
+def _same(now: str | None, then: str | None) -> bool | None:
     if now is None or then is None:
-        return NAN
-    return 1.0 if now == then else 0.0
-
-
-def _tz_ip(d: DeviceSignals) -> float:
-    if d.ip.country is None or not d.locale.timezone_countries:
-        return NAN
-    return 1.0 if d.ip.country in d.locale.timezone_countries else 0.0
-
-
-def _lang_ip(d: DeviceSignals) -> float:
-    if d.ip.country is None or not d.locale.language_countries:
-        return NAN
-    return 1.0 if d.ip.country in d.locale.language_countries else 0.0
+        return None
+    return now == then

@@ -50,4 +50,4 @@ class Envelope:
         """Whether any guarded feature of ``vector`` is beyond its limit (NaN never is)."""
         if not len(self.positions):
             return False
-        return bool(np.any(vector[self.positions] > self.limits))
+        return bool((vector[self.positions] > self.limits).any())

@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import orjson
 
 from service.domain import Action, Decision, EventType, Outcome, Reason
@@ -44,7 +46,7 @@ class DecisionRecord:
     """A decision as logged: the answer plus the feature vector it was computed from."""
 
     decision: Decision
-    features: Sequence[float]
+    features: Sequence[float] | npt.NDArray[np.float64]  # the scorer hands its vector as is
     spec_hash: str
     shadow: ShadowVerdict | None = None
     # Derived signals rules may read (never raw PII) and every live/shadow rule hit as
@@ -59,9 +61,15 @@ class DecisionRecord:
 def encode(record: DecisionRecord) -> bytes:
     """The journal line of a record, newline included (JSON escapes any newline in strings)."""
     d = record.decision
-    packed = array("d", record.features)
-    if _SWAP:  # pragma: no cover - little-endian hosts
-        packed.byteswap()
+    features = record.features
+    raw: bytes
+    if isinstance(features, np.ndarray):  # the scorer's vector: its bytes, no list round trip
+        raw = features.astype("<f8", copy=False).tobytes()
+    else:
+        packed = array("d", features)
+        if _SWAP:  # pragma: no cover - little-endian hosts
+            packed.byteswap()
+        raw = packed.tobytes()
     body: dict[str, Any] = {
         "v": FORMAT,
         "decision_id": d.decision_id,
@@ -76,7 +84,7 @@ def encode(record: DecisionRecord) -> bytes:
         "spec_hash": record.spec_hash,
         "degraded": d.degraded,
         "reasons": [(r.code, r.message, r.weight) for r in d.reasons],
-        "features": base64.b64encode(packed.tobytes()).decode("ascii"),
+        "features": base64.b64encode(raw).decode("ascii"),
         "case_id": d.case_id,
     }
     if record.shadow is not None:  # optional keys: older lines without them still read

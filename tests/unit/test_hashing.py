@@ -38,3 +38,21 @@ def test_kind_secret_and_absence_matter() -> None:
     assert hasher("ip", None) is None
     with pytest.raises(ValueError, match="empty"):
         Hasher(b"")
+
+
+@given(
+    st.sampled_from(["user_agent", "email_domain"]),
+    st.lists(st.none() | st.sampled_from(["a", "b", "é", "\ud800"]) | st.text(), max_size=40),
+    st.integers(1, 4),
+)
+def test_memo_gives_the_same_hashes_and_stays_bounded(
+    kind: str, values: list[str | None], size: int
+) -> None:
+    """A memo answers what the hasher does, repeats included, holding at most ``size`` values."""
+    hasher = Hasher(_SECRET)
+    memo = hasher.memo(kind, size=size)
+    for value in values:
+        assert memo(value) == (None if value is None else _reference(_SECRET, kind, value))
+    held = [c.cell_contents for c in memo.__closure__ or () if isinstance(c.cell_contents, dict)]
+    assert held
+    assert all(len(d) <= size for d in held)

@@ -471,3 +471,24 @@ def test_fast_init_refuses_fields_it_cannot_set() -> None:
     for cls in (WithDefault, NotFrozen):
         with pytest.raises(TypeError):
             _fast_init(cls)
+
+
+@given(raw=st.one_of(st.none(), plausible_ip, hostile_text))
+def test_cached_ip_equals_ip_signals(
+    extractor: SignalExtractor, refdata: RefData, raw: str | None
+) -> None:
+    """The extractor's cached IP signals are ip_signals' answer, asked twice or once."""
+    expected = ip_signals(raw, refdata)
+    assert extractor._ips(raw) == expected
+    assert extractor._ips(raw) == expected
+
+
+def test_long_ip_inputs_are_not_cached(refdata: RefData) -> None:
+    """An input longer than any address is computed each time and never stored."""
+    ips = SignalExtractor(refdata, ip_cache_size=4)._ips
+    padded = "203.0.113.8" + " " * 60  # valid once stripped, longer than the limit
+    first = ips(padded)
+    assert first.valid
+    assert first == ips(padded)
+    assert first is not ips(padded)
+    assert ips("203.0.113.7") is ips("203.0.113.7")
