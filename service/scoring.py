@@ -215,11 +215,10 @@ class Scorer:
             logger.error("model failed, using the fallback: %s", exc)
             score = None
         clock.mark("predict")
-        logged_vector = vector.tolist()
         ruled = (
             NO_RESULT
             if self._rules is None
-            else self._rules.evaluate(event_type, logged_vector, score, feats.signals)
+            else self._rules.evaluate(event_type, vector, score, feats.signals)
         )
         clock.mark("rules")
 

@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
 from prometheus_client import CollectorRegistry, Counter
 
 from service.domain import Action, EventType, Reason
@@ -188,7 +190,7 @@ class RuleEngine:
     def evaluate(
         self,
         event_type: EventType,
-        features: Sequence[float],
+        features: Sequence[float] | npt.NDArray[np.float64],
         score: float | None,
         signals: Mapping[str, str],
     ) -> RuleResult:
@@ -197,9 +199,10 @@ class RuleEngine:
         live = rules.live.get(event_type, ())
         shadow = rules.shadow.get(event_type, ())
         if not live and not shadow:
-            return NO_RESULT
+            return NO_RESULT  # no list copy of the vector when no rule reads it
         value = math.nan if score is None else score
-        row: RowInput = (features, value, signals)
+        plain = features.tolist() if isinstance(features, np.ndarray) else features
+        row: RowInput = (plain, value, signals)
         now = self._now()
         hits: list[RuleHit] = []
         logged: list[tuple[str, int, str, str]] = []
