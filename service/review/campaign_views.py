@@ -164,7 +164,20 @@ def detail(conn: Connection, campaign_id: str, sample_size: int) -> CampaignDeta
     return CampaignDetail(head, by_action, by_verdict, shared, timeline, sample)
 
 
-def _sample(conn: Connection, campaign_id: str, n: int) -> tuple[Member, ...]:
+def members(conn: Connection, campaign_id: str, page_size: int, page_token: str) -> Page[Member]:
+    """One page of a campaign's members, by account id."""
+    size = max(1, min(page_size or 50, MAX_PAGE))
+    try:
+        offset = int(page_token) if page_token else 0
+    except ValueError as exc:
+        raise InvalidRequest("page_token", "is not a token this service returned") from exc
+    summary(conn, campaign_id)  # NotFound first
+    rows = _sample(conn, campaign_id, size + 1, offset)
+    token = str(offset + size) if len(rows) > size else ""
+    return Page(rows[:size], token)
+
+
+def _sample(conn: Connection, campaign_id: str, n: int, offset: int = 0) -> tuple[Member, ...]:
     if n == 0:
         return ()
     accounts = list(
@@ -172,6 +185,7 @@ def _sample(conn: Connection, campaign_id: str, n: int) -> tuple[Member, ...]:
             select(campaign_members.c.account_id)
             .where(campaign_members.c.campaign_id == campaign_id)
             .order_by(campaign_members.c.account_id)
+            .offset(offset)
             .limit(n)
         ).scalars()
     )
