@@ -162,7 +162,7 @@ def test_reviewer_has_no_bulk_button_and_forged_posts_are_refused(
     assert page.locator("#bulk").count() == 0
     before = _queue_rows(page, url, cid)
     target = f"{url}/campaigns/{cid}/resolve"
-    form = {"verdict": "fraud", "note": "forged"}
+    form: dict[str, str | float | bool] = {"verdict": "fraud", "note": "forged"}
     assert page.request.post(target, form=form).status == 403
     assert page.request.post(target, form={**form, "csrf": "forged"}).status == 403
     csrf = page.locator("input[name=csrf]").first.get_attribute("value")
