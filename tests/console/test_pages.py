@@ -9,6 +9,10 @@ from starlette.testclient import TestClient
 
 from service.config import Settings
 from service.console.serve import build
+from service.domain import EventType
+from service.rules.core import RulesCore
+from service.rules.model import RuleAction, RuleSpec
+from service.store import make_engine
 from tests.console.conftest import csrf_of, login
 from tests.console.seed import Seeded
 
@@ -221,3 +225,26 @@ def test_rules_pages_are_the_admins(client: TestClient, seeded: Seeded) -> None:
     page = client.get("/rules")
     assert page.status_code == 200
     assert 'id="rules"' in page.text
+
+
+def test_rule_page_shows_state_versions_and_a_backtest(client: TestClient, seeded: Seeded) -> None:
+    """A draft rule is listed with its state; its page backtests it over the replayed log."""
+    engine = make_engine(seeded.url)
+    RulesCore(engine).save(
+        RuleSpec(
+            rule_id="high-score",
+            event_type=EventType.SIGNUP,
+            condition="score > 0.5",
+            action=RuleAction.REVIEW,
+            reason_code="HIGH_SCORE",
+        ),
+        "ada",
+    )
+    login(client, seeded.tokens["admin"])
+    listing = client.get("/rules").text
+    assert "high-score" in listing
+    assert 'class="state-draft"' in listing
+    page = client.get("/rules/high-score?backtest=1").text
+    matched = re.search(r'id="bt-matched">(\d+) events', page)
+    assert matched, page
+    assert int(matched.group(1)) > 0
