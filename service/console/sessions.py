@@ -25,6 +25,7 @@ from service.review.reviewers import Reviewers
 SESSION_COOKIE = "sg_session"
 LOGIN_CSRF_COOKIE = "sg_login_csrf"
 CSRF_FIELD = "csrf"
+MAX_SESSIONS = 10_000  # beyond this, a login first drops the expired sessions
 
 
 @dataclass
@@ -60,6 +61,9 @@ class Sessions:
         sid = secrets.token_urlsafe(32)
         session = Session(token, secrets.token_urlsafe(32), self._now() + self._ttl_s)
         with self._lock:
+            if len(self._by_id) > MAX_SESSIONS:
+                now = self._now()
+                self._by_id = {k: v for k, v in self._by_id.items() if v.expires_at >= now}
             self._by_id[sid] = session
         return sid, session
 

@@ -39,6 +39,13 @@ def test_healthz_answers_without_signing_in(client: TestClient) -> None:
     assert client.get("/healthz").status_code == 200
 
 
+def test_pages_forbid_framing_and_foreign_scripts(client: TestClient) -> None:
+    """Every response carries a same-origin CSP and refuses to be framed."""
+    headers = client.get("/login").headers
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY"
+
+
 def test_pages_send_strangers_to_the_login_form(client: TestClient) -> None:
     """Without a session the queue redirects to /login, whose form has a token and a CSRF field."""
     reply = client.get("/", follow_redirects=False)
