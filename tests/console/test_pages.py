@@ -255,3 +255,12 @@ def test_rule_page_shows_state_versions_and_a_backtest(client: TestClient, seede
     matched = re.search(r'id="bt-matched">(\d+) events', page)
     assert matched, page
     assert int(matched.group(1)) > 0
+
+
+def test_unknown_case_and_campaign_are_404_pages(client: TestClient, seeded: Seeded) -> None:
+    """A case or campaign id that does not exist renders the error page with 404."""
+    login(client, seeded.tokens["reviewer"])
+    assert client.get("/cases/no-such-case").status_code == 404
+    reply = client.get("/campaigns/cp-nope")
+    assert reply.status_code == 404
+    assert "not found" in reply.text
