@@ -98,12 +98,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", type=int, default=25_000)
     parser.add_argument("--loads", type=int, default=50)
+    parser.add_argument("--database-url", help="time an already seeded store (skips seeding)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="console-bench-"))
-    url = f"sqlite:///{tmp}/d.db"
-    t = time.perf_counter()
-    token = seed(url, tmp, args.accounts)
-    print(f"seeded {args.accounts} accounts in {time.perf_counter() - t:.0f} s")
+    if args.database_url:
+        url = args.database_url
+        token = Reviewers(make_engine(url)).add(f"bench-lead-{time.time_ns()}", Role.LEAD)
+    else:
+        url = f"sqlite:///{tmp}/d.db"
+        t = time.perf_counter()
+        token = seed(url, tmp, args.accounts)
+        print(f"seeded {args.accounts} accounts in {time.perf_counter() - t:.0f} s")
 
     port = _free_port()
     server = uvicorn.Server(
