@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, case, exists, func, or_, select
+from sqlalchemy import Connection, Integer, case, cast, exists, func, or_, select
 
 from service.domain import Action
 from service.errors import InvalidRequest, NotFound
@@ -151,15 +151,17 @@ def detail(conn: Connection, campaign_id: str, sample_size: int) -> CampaignDeta
             .limit(10)
         )
     )
-    hours: dict[float, list[int]] = {}
-    for at, event_type in conn.execute(
-        select(decisions.c.occurred_at, decisions.c.event_type).where(
-            decisions.c.account_id.in_(members)
+    hour = _hour(conn).label("hour")
+    is_signup = case((decisions.c.event_type == "signup", 1), else_=0)
+    timeline = tuple(
+        (float(h) * 3600, int(s), int(n) - int(s))
+        for h, s, n in conn.execute(
+            select(hour, func.sum(is_signup), func.count())
+            .where(decisions.c.account_id.in_(members))
+            .group_by(hour)
+            .order_by(hour)
         )
-    ):
-        bucket = hours.setdefault(float(at // 3600 * 3600), [0, 0])
-        bucket[0 if event_type == "signup" else 1] += 1
-    timeline = tuple((h, s, k) for h, (s, k) in sorted(hours.items()))
+    )
     sample = _sample(conn, campaign_id, max(0, min(sample_size or 20, 200)))
     return CampaignDetail(head, by_action, by_verdict, shared, timeline, sample)
 
@@ -175,6 +177,14 @@ def members(conn: Connection, campaign_id: str, page_size: int, page_token: str)
     rows = _sample(conn, campaign_id, size + 1, offset)
     token = str(offset + size) if len(rows) > size else ""
     return Page(rows[:size], token)
+
+
+def _hour(conn: Connection) -> Any:
+    """The hour index of a decision, counted in the database (25,000 rows stay there)."""
+    at = decisions.c.occurred_at
+    if conn.dialect.name == "postgresql":
+        return func.floor(at / 3600)
+    return cast(at / 3600, Integer)  # SQLite: truncation is floor for positive epoch times
 
 
 def _sample(conn: Connection, campaign_id: str, n: int, offset: int = 0) -> tuple[Member, ...]:
