@@ -43,7 +43,7 @@ MODEL_SEED ?= 7
 MODEL_OUT ?= models/default
 MODEL_REPORT ?= reports/default
 
-.PHONY: help venv serve test check format-check lint typecheck proto-check buf-lint \
+.PHONY: help venv serve console test check format-check lint typecheck proto-check buf-lint \
 	docker-lint proto model fmt clean distclean
 
 help: ## list the targets
@@ -60,6 +60,9 @@ $(INSTALLED): pyproject.toml
 
 serve: venv ## run the server with its defaults (port 50051, in-memory state, SQLite under var/)
 	$(VENV)/bin/signupguard serve $(ARGS)
+
+console: venv ## the ops web console on 127.0.0.1:8080 over the same SQLite store as `make serve`
+	$(VENV)/bin/signupguard console $(ARGS)
 
 test: venv ## start Redis/PostgreSQL if they are down, then run pytest
 	bash .ci/services

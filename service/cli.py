@@ -375,6 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
     from service.review.cli import register as register_review
 
     register_review(sub)
+    from service.console.serve import register as register_console
+
+    register_console(sub)
     return parser
 
 

@@ -64,6 +64,9 @@ def test_wheel_in_a_fresh_venv_serves_and_scores(tmp_path: Path) -> None:
     where = _run(python, "-c", "import service; print(service.__file__)", cwd=elsewhere, env=env)
     assert where.startswith(str(fresh)), where
     assert not (elsewhere / "models").exists()
+    # The console's templates and assets ship in the package (no CDN, no checkout).
+    assert (site / "service" / "console" / "templates" / "queue.html").exists()
+    assert (site / "service" / "console" / "static" / "console.js").exists()
 
     server = subprocess.Popen(
         [fresh / "bin" / "signupguard", "serve", "--port", "0"],

@@ -30,6 +30,7 @@ from service.review.model import (
     CaseDetail,
     CaseFilter,
     CaseSummary,
+    Member,
     Page,
     Principal,
     Role,
@@ -202,6 +203,15 @@ class ReviewCore:
         _need("campaign_id", campaign_id)
         with self._read() as conn:
             return campaign_views.detail(conn, campaign_id, sample_size)
+
+    def campaign_members(
+        self, who: Principal, campaign_id: str, page_size: int = 50, page_token: str = ""
+    ) -> Page[Member]:
+        """One page of a campaign's members with score, action, verdict and case."""
+        require(who, Role.REVIEWER)
+        _need("campaign_id", campaign_id)
+        with self._read() as conn:
+            return campaign_views.members(conn, campaign_id, page_size, page_token)
 
     def preview_campaign_verdict(
         self, who: Principal, campaign_id: str, verdict: Verdict
