@@ -64,6 +64,11 @@ serve: venv ## run the server with its defaults (port 50051, in-memory state, SQ
 console: venv ## the ops web console on 127.0.0.1:8080 over the same SQLite store as `make serve`
 	$(VENV)/bin/signupguard console $(ARGS)
 
+.PHONY: screenshots
+screenshots: venv ## retake the console screenshots under docs/ (the browser test, in Chromium)
+	bash .ci/services
+	SIGNUPGUARD_UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/console/test_browser.py
+
 test: venv ## start Redis/PostgreSQL if they are down, then run pytest
 	bash .ci/services
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,7 +1,9 @@
 """The console in real headless Chromium (Debian's, via Playwright): a lead resolves a campaign.
 
-Screenshots of the queue, case and campaign pages are written to docs/ (committed, shown in the
-README).
+Screenshots of the queue, case and campaign pages are taken on every run; they replace the ones
+committed under docs/ (shown in the README) when SIGNUPGUARD_UPDATE_SCREENSHOTS=1 (`make
+screenshots`), and go to the test's temporary folder otherwise, so a test run leaves the
+checkout as it was.
 """
 
 from __future__ import annotations
@@ -33,6 +35,12 @@ ARGS = [
     "--disable-sync",
 ]
 DOCS = ROOT / "docs"
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where this run's screenshots go: docs/ when updating them, else a temporary folder."""
+    return DOCS if os.environ.get("SIGNUPGUARD_UPDATE_SCREENSHOTS") == "1" else tmp_path
 
 
 def _ensure_chromium() -> None:
@@ -102,14 +110,14 @@ def _queue_rows(page: Page, url: str, cid: str) -> int:
 
 
 def test_lead_resolves_the_biggest_campaign_and_undoes_it(
-    browser: Browser, console_url: str, seeded: Seeded
+    browser: Browser, console_url: str, seeded: Seeded, shots: Path
 ) -> None:
     """Log in as a lead, open the biggest campaign and its timeline, preview, resolve (the queue
-    shrinks), undo (it returns); keyboard j/n move and claim next; screenshots go to docs/."""
+    shrinks), undo (it returns); keyboard j/n move and claim next; screenshots are taken."""
     url = console_url
     page = _login(browser, url, seeded.tokens["lead"])
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "console-queue.png"))
+    shots.mkdir(exist_ok=True)
+    page.screenshot(path=str(shots / "console-queue.png"))
 
     page.goto(f"{url}/campaigns")
     page.locator("#campaigns tbody a").first.click()
@@ -117,7 +125,7 @@ def test_lead_resolves_the_biggest_campaign_and_undoes_it(
     expect(page.locator("#timeline")).to_be_visible()
     assert page.locator("#timeline rect.bar-signup").count() > 1
     expect(page.locator("#bulk")).to_be_visible()
-    page.screenshot(path=str(DOCS / "console-campaign.png"), full_page=True)
+    page.screenshot(path=str(shots / "console-campaign.png"), full_page=True)
 
     before = _queue_rows(page, url, cid)
     assert before > 0
@@ -145,7 +153,7 @@ def test_lead_resolves_the_biggest_campaign_and_undoes_it(
     expect(page.get_by_role("heading", name="Verdict")).to_be_visible()
     expect(page.locator("#case-state")).to_contain_text("claimed")
     expect(page.locator(".countdown")).to_contain_text("left")
-    page.screenshot(path=str(DOCS / "console-case.png"), full_page=True)
+    page.screenshot(path=str(shots / "console-case.png"), full_page=True)
 
 
 def test_reviewer_has_no_bulk_button_and_forged_posts_are_refused(
