@@ -48,6 +48,14 @@ class Fitted:
     data: Dataset
     searches: dict[EventType, SearchResult] = field(default_factory=dict)
 
+    def search_summary(self) -> dict[str, Any]:
+        """Each searched model's trials and best trial (for reports)."""
+        return {
+            t.value: {"best_trial": s.best_trial, "trials": s.trials}
+            for t in EventType
+            if (s := self.searches.get(t)) is not None
+        }
+
     def held_out_since(self) -> float:
         """The moment from which both event types are in their held-out tail (inf: none)."""
         if not all(len(self.splits[t].test) for t in EventType):

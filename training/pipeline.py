@@ -199,11 +199,7 @@ def run_pipeline(
         "model_version": version,
         "training": meta,
         "models": {t.value: m.metrics for t, m in fitted.models.items()},
-        "searches": {
-            t.value: {"best_trial": s.best_trial, "trials": s.trials}
-            for t in EventType
-            if (s := fitted.searches.get(t)) is not None
-        },
+        "searches": fitted.search_summary(),
         "thresholds": {
             t.value: {"challenge": v.challenge, "review": v.review, "block": v.block}
             for t, v in thresholds.items()

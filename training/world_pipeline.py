@@ -147,15 +147,18 @@ def _replay_all(pool: Executor, specs: Sequence[StreamSpec], progress: Progress)
 
 
 def _served(
-    model_dir: Path, data: Dataset, limits: dict[str, dict[str, float]]
-) -> tuple[list[DecidedEvent], list[DecidedEvent]]:
-    """Decisions as served (model + thresholds + envelope rule) and by the model alone."""
+    model_dir: Path, datasets: Sequence[Dataset], limits: dict[str, dict[str, float]]
+) -> list[tuple[list[DecidedEvent], list[DecidedEvent]]]:
+    """Per dataset: decisions as served (model + thresholds + envelope rule) and by the model
+    alone. The artifact is loaded once for all of them."""
     model = load_model(model_dir)
     try:
-        alone = decide(model, data)
+        decided = [(data, decide(model, data)) for data in datasets]
     finally:
         model.close()
-    return envelope.apply(alone, envelope.beyond(data, limits)), alone
+    return [
+        (envelope.apply(alone, envelope.beyond(data, limits)), alone) for data, alone in decided
+    ]
 
 
 def _tagged(events: list[DecidedEvent], world: str) -> list[DecidedEvent]:
@@ -180,8 +183,7 @@ def _judge(
     worlds: list[dict[str, Any]] = []
     pooled: list[DecidedEvent] = []
     pooled_alone: list[DecidedEvent] = []
-    for spec, data in zip(specs, datasets, strict=True):
-        served, alone = _served(model_dir, data, limits)
+    for spec, (served, alone) in zip(specs, _served(model_dir, datasets, limits), strict=True):
         worlds.append({"source": spec.describe(), **summarise(served)})
         pooled += _tagged(served, f"w{spec.seed}")
         pooled_alone += _tagged(alone, f"w{spec.seed}")
@@ -276,7 +278,7 @@ def run_worlds(
         )
         legacy: dict[str, Any] | None = None
         if p.legacy is not None and legacy_set is not None:
-            served, _ = _served(staging / "model", legacy_set, limits)
+            served, _ = _served(staging / "model", [legacy_set], limits)[0]
             legacy = {"source": p.legacy.describe(), **summarise(served)}
         model = load_model(staging / "model")
         try:
@@ -294,11 +296,7 @@ def run_worlds(
         "model_version": version,
         "training": meta,
         "models": {t.value: m.metrics for t, m in fitted.models.items()},
-        "searches": {
-            t.value: {"best_trial": s.best_trial, "trials": s.trials}
-            for t in EventType
-            if (s := fitted.searches.get(t)) is not None
-        },
+        "searches": fitted.search_summary(),
         "thresholds": {
             t.value: {
                 "challenge": m.thresholds.challenge,
@@ -348,8 +346,7 @@ def _choose_review(
 ) -> JointChoice:
     """Set both models' review thresholds jointly on the validation worlds (in place)."""
     events: list[DecidedEvent] = []
-    for spec, data in zip(specs, valid_sets, strict=True):
-        served, _ = _served(model_dir, data, limits)
+    for spec, (served, _) in zip(specs, _served(model_dir, valid_sets, limits), strict=True):
         events += _tagged(served, f"w{spec.seed}")
     choice = joint_review(AccountScores.from_events(events), options.account_budget)
     for event_type, chosen in (
