@@ -9,7 +9,6 @@ all IP windows. Codes are part of the API: never rename one; add new ones.
 from __future__ import annotations
 
 import enum
-import functools
 import math
 from dataclasses import dataclass
 from typing import Protocol
@@ -424,16 +423,27 @@ def model_reasons(
 ) -> list[Reason]:
     """Top positive reasons from per-feature contributions, grouped by code, strongest first.
 
-    Codes are computed for every positive contribution (cheap); messages only for the winners,
-    from the strongest feature under each winning code.
+    Codes are computed for every positive contribution (from the spec's :class:`_Codes`: most
+    features have one code whatever their value); messages only for the winners, from the
+    strongest feature under each winning code.
     """
+    table = _codes(features)
+    fixed, missing, categorical, describers = (
+        table.fixed,
+        table.missing,
+        table.categorical,
+        table.describers,
+    )
     weights: dict[str, float] = {}
     strongest: dict[str, tuple[float, int]] = {}
     positive = np.flatnonzero(contributions > 0.0)
     for i, weight, value in zip(
         positive.tolist(), contributions[positive].tolist(), values[positive].tolist(), strict=True
     ):
-        code = reason_code(features[i], value)
+        if math.isnan(value) or (categorical[i] and value == 0.0):  # category 0 is missing too
+            code = missing[i]
+        else:
+            code = fixed[i] or describers[i].code(value)
         weights[code] = weights.get(code, 0.0) + weight
         best = strongest.get(code)
         if best is None or weight > best[0]:
@@ -446,10 +456,38 @@ def model_reasons(
     return out
 
 
-@functools.cache
+class _Codes:
+    """What :func:`model_reasons` needs of one spec, per feature index.
+
+    ``fixed[i]`` is feature ``i``'s code when it does not depend on the value (``None`` for
+    flags and categories), ``missing[i]`` its missing-value code.
+    """
+
+    def __init__(self, features: tuple[Feature, ...]) -> None:
+        self.describers = [_TABLE[f.name] for f in features]
+        self.fixed: list[str | None] = [
+            d.fixed if isinstance(d, _count | _burst) else None for d in self.describers
+        ]
+        self.missing = [_MISSING[f.source][0] for f in features]
+        self.categorical = [f.kind is Kind.CATEGORICAL for f in features]
+        self.positions = {f.name: i for i, f in enumerate(features)}
+
+
+_CODE_TABLES: dict[int, tuple[tuple[Feature, ...], _Codes]] = {}
+
+
+def _codes(features: tuple[Feature, ...]) -> _Codes:
+    """The table of one spec, cached by identity: a server has two specs, and hashing a spec's
+    113 features (as ``functools.cache`` would on every call) costs more than the grouping."""
+    found = _CODE_TABLES.get(id(features))
+    if found is None or found[0] is not features:
+        found = _CODE_TABLES[id(features)] = (features, _Codes(features))
+    return found[1]
+
+
 def _positions(features: tuple[Feature, ...]) -> dict[str, int]:
-    """Each feature's index in one spec (cached: a server has two specs)."""
-    return {f.name: i for i, f in enumerate(features)}
+    """Each feature's index in one spec (the spec's code table keeps it)."""
+    return _codes(features).positions
 
 
 def describe_in(
