@@ -14,6 +14,7 @@ from itertools import islice
 from pathlib import Path
 
 import grpc
+import redis
 from google.protobuf import json_format
 from sqlalchemy import create_engine, select
 
@@ -65,6 +66,18 @@ def _send(
         stub.ScoreApiKeyCreation(request, timeout=5)
 
 
+def _wait_attached(client: redis.Redis, prefix: str, account: str) -> None:
+    """Wait (up to 5 s) until a replica has attached the account's signup decision in Redis.
+
+    Attachments are written in batches every ATTACH_LINGER_S; on a loaded machine that thread
+    can be late, and a fixed sleep made this test flaky. The account hash's ``s`` field is
+    the attached score (service.state.redis_store)."""
+    deadline = time.monotonic() + 5.0
+    while not client.hexists(f"{prefix}{{a:{account}}}", "s"):
+        assert time.monotonic() < deadline, f"{account}: signup decision never attached"
+        time.sleep(ATTACH_LINGER_S / 5)
+
+
 def _features(database_url: str) -> dict[str, list[float | None]]:
     engine = create_engine(database_url)
     try:
@@ -97,13 +110,19 @@ def test_two_replica_processes_on_one_redis_match_one_server(
         )  # fmt: skip
     channels = {n: grpc.insecure_channel(f"127.0.0.1:{s.port}") for n, s in servers.items()}
     stubs = {n: pb_grpc.ScoringServiceStub(c) for n, c in channels.items()}
+    client = redis.Redis.from_url(redis_url)
+    signed_up: set[str] = set()
     try:
         for i, request in enumerate(requests):
             _send(stubs["single"], request)
             if isinstance(request, pb.ScoreApiKeyCreationRequest):
-                time.sleep(4 * ATTACH_LINGER_S)  # the other replica's attachment is written
+                if request.account_id in signed_up:  # the other replica's attachment is written
+                    _wait_attached(client, shared, request.account_id)
+            else:
+                signed_up.add(request.account_id)
             _send(stubs["a" if i % 2 else "b"], request)
     finally:
+        client.close()
         for channel in channels.values():
             channel.close()
         codes = {n: s.stop() for n, s in servers.items()}
