@@ -295,7 +295,7 @@ def extract_api_key(
             _same(keys.ip_prefix, account.ip_prefix),
             _same(keys.device, account.device),
             flagged,
-            None if flagged is None else min(1.0, flagged / max(1, account.group or 0)),
+            flagged_share(flagged, account.group),
         ]
     row.append(signals.key_name_length)
     row += _device(signals.device)
@@ -307,6 +307,11 @@ def extract_api_key(
         row += state.linked
         row += [burst(v[hour], v[week]) for hour, week in _API_KEY_BURST_AT]
     return np.array(row, dtype=_F64)
+
+
+def flagged_share(flagged: float | None, group: int | None) -> float | None:
+    """Held-account mass over the account's linked group size at signup (at least 1), at most 1."""
+    return None if flagged is None else min(1.0, flagged / max(1, group or 0))
 
 
 def _same(now: str | None, then: str | None) -> bool | None:

@@ -48,7 +48,8 @@ def decayed(mass: float | None, since: float, at: float) -> float:
         return 0.0
     if at <= since:
         return mass
-    return mass * 2.0 ** (-(at - since) / FLAG_HALF_LIFE)
+    worth: float = mass * 2.0 ** (-(at - since) / FLAG_HALF_LIFE)  # float ** float types as Any
+    return worth
 
 
 def value(raw: float) -> float:

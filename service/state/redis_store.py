@@ -44,7 +44,8 @@ key                            type    content                                  
 Account fields: ``at`` signup time, ``ip``/``p``/``d``/``c``/``ph``/``em`` the signup's ip,
 ip-prefix, device, card, phone and mailbox hashes, ``g`` its linked group size, ``s``/``a`` the
 decision's score and action, ``h`` set once a decision held it, ``n`` API keys created, ``f``
-the first key's time, ``fm``/``ft`` its flag mass and the time it is counted from. Times and scores are stored as Python's ``repr`` of the float, so they read back
+the first key's time, ``fm``/``ft`` its flag mass and the time it is counted from. Times and
+scores are stored as Python's ``repr`` of the float, so they read back
 bit-identical. Linked accounts are a hash, not a set: Redis 7.0 stores small hashes as a listpack
 (136 bytes for one member) but every set of strings as a hashtable (232). Signups keep link
 hashes for ``SIGNUP_LINKS`` (ip, device, card, phone, email), key creations for
@@ -68,6 +69,9 @@ measured with spec 2's eight signup entities; spec 3 adds four coordination cell
 agent, identity template, phone block, card BIN), each a minute and an hour hash. Not measured
 again: by the per-hash figure above, at most about 1.3 KB more per signup when all four are new,
 far less in practice since user agents, templates and BINs are shared by many signups.
+Spec 4 adds the card, phone and mailbox keys, group size and flag mass to each account hash
+and a small flag hash to each link of a held account; not measured either (by the per-field
+cost of a listpack, on the order of 150 B per account).
 """
 
 from __future__ import annotations
@@ -211,9 +215,7 @@ class RedisStateStore:
             raw = flags.decayed(_float(mass), 0.0 if since is None else float(since), at)
             flagged = flags.value(raw)
         first_key_at = None if first is None else float(first)
-        return ApiKeyState(
-            duplicate, record, int(n or 0), first_key_at, velocity, linked, flagged
-        )
+        return ApiKeyState(duplicate, record, int(n or 0), first_key_at, velocity, linked, flagged)
 
     def remember_decision(self, account: str, score: float, action: int) -> None:
         """Attach the signup decision to the account, for its later API-key creations.
@@ -262,7 +264,9 @@ class RedisStateStore:
             return
         flagged = [Op("F", (f"{base}:l", f"{base}:f"), (a, at_s)) for a, at_s, base in links]
         held: dict[str, tuple[str, dict[str, int]]] = {}  # account -> (time, member -> links)
-        for (account, at_s, _), (others,) in zip(links, self._exec.run(header, flagged), strict=True):
+        for (account, at_s, _), (others,) in zip(
+            links, self._exec.run(header, flagged), strict=True
+        ):
             counts = held.setdefault(account, (at_s, {}))[1]
             for other in others:
                 counts[other] = counts.get(other, 0) + 1

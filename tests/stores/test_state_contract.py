@@ -361,7 +361,8 @@ def test_a_later_joiner_keeps_the_snapshot(store: StateStore) -> None:
     assert joined.group == 1
     key = store.observe_api_key("k1", T0 + 4 * DAY, ApiKeyKeys("Z"))
     assert key.group_flagged == round(2.0 ** (-4 / 3), 6)
-    assert key.account is not None and key.account.group == 1
+    assert key.account is not None
+    assert key.account.group == 1
     # Z was not on the mailbox's set when X was held: no push on top of the snapshot.
     _decide(store, "Z", 1)
     assert _key_flag(store, "k2", "Z", T0 + 4 * DAY) == key.group_flagged

@@ -141,9 +141,7 @@ class ReferenceStore:
                 account.first_key_at = at
             account.last = max(account.last, at)
         self._tick(at)
-        return ApiKeyState(
-            duplicate, record, keys_before, first_key_at, velocity, linked, flagged
-        )
+        return ApiKeyState(duplicate, record, keys_before, first_key_at, velocity, linked, flagged)
 
     def remember_decision(self, account: str, score: float, action: int) -> None:
         """Attach the signup decision to the account."""
