@@ -581,6 +581,29 @@ def test_one_script_call_per_request_on_single_redis(
     client.close()
 
 
+def test_a_hold_adds_no_round_trip_to_requests_on_single_redis(
+    private_redis: RedisProcess, writes: list[int]
+) -> None:
+    """Requests stay one EVALSHA each around a hold; the hold's fan-out is three, off the path."""
+    store = RedisStateStore(private_redis.url)
+    client = private_redis.client()
+    store.observe_signup("warm", T0, FULL)
+    client.config_resetstat()
+    writes[0] = 0
+    for i in range(5):
+        store.observe_signup(f"s{i}", T0 + i, SignupKeys(f"m{i}", device="d", card="c"))
+    store.remember_decision("m0", 0.9, 4)  # holds m0: flags d and c, pushes to m1..m4
+    store.flush()
+    for i in range(5):
+        store.observe_api_key(f"k{i}", T0, ApiKeyKeys(f"m{i}"))
+    assert writes[0] == 5 + 3 + 5  # the hold: D (mark), F (links), A (pushes)
+    assert _calls([client], "evalsha") == 13
+    flagged = store.observe_api_key("k9", T0, ApiKeyKeys("m4")).group_flagged
+    assert flagged == 2.0  # device and card
+    store.close()
+    client.close()
+
+
 def test_cluster_claims_the_event_then_one_script_per_slot(
     make_store: StoreFactory, redis_cluster: RedisClusterProcesses, writes: list[int]
 ) -> None:
@@ -606,14 +629,16 @@ def test_every_key_expires(private_redis: RedisProcess) -> None:
     """Nothing is kept without a TTL: minute buckets an hour, the rest at most the retention."""
     store = RedisStateStore(private_redis.url, retention_s=10 * 86400, ttl_slack_s=60)
     store.observe_signup("s1", T0, FULL)
-    store.remember_decision("a1", 0.5, 1)
+    store.remember_decision("a1", 0.5, 3)  # holds a1: a flag hash per group link
     store.observe_api_key("k1", T0, KEY_FULL)
-    store.remember_decision("nobody", 0.5, 1)  # no record: writes nothing
+    store.remember_decision("nobody", 0.5, 4)  # no record: writes nothing
+    store.flush()
     client = private_redis.client()
     ttls = {key.decode(): client.ttl(key) for key in client.scan_iter()}
-    signup_keys = len(SIGNUP_ENTITIES) * 2 + len(SIGNUP_LINKS)
+    signup_keys = len(SIGNUP_ENTITIES) * 2 + len(SIGNUP_LINKS) + len(GROUP_LINKS)
     key_keys = len(API_KEY_ENTITIES) * 2 + len(API_KEY_LINKS)
-    assert len(ttls) == signup_keys + key_keys + 1 + 2  # buckets and links, account, event ids
+    assert len(ttls) == signup_keys + key_keys + 1 + 2  # buckets, links, flags, account, events
+    assert sum(key.endswith(":f") for key in ttls) == len(GROUP_LINKS)
     assert all(0 < ttl <= 10 * 86400 for ttl in ttls.values())
     assert {ttl for key, ttl in ttls.items() if key.endswith(":m")} <= set(range(3600, 3661))
     store.close()
