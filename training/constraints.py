@@ -38,7 +38,7 @@ WORLD_DEPENDENT_MODES = ("interact", "exclude", "free")
 WORLD_DEPENDENT_PENALTY = 0.5
 # Feature sources that count coordination across accounts (the group world-dependent features
 # may interact with).
-COORDINATION_SOURCES = ("velocity", "linkage")
+COORDINATION_SOURCES = ("velocity", "linkage", "account_group")
 
 
 def excluded(feature: Feature, mode: str = "interact") -> bool:

@@ -8,11 +8,18 @@ API-key rows carry the account's signup score and action, which come from a sign
 keep that feature honest, the builder takes a ``signup_scorer`` callback; the pipeline passes
 cross-fitted scores (each account scored by a model that never saw it), so the key model does not
 learn to trust in-sample signup scores more than it will be able to in production.
+
+The signup decisions also decide which accounts are held, and so the flag mass other accounts'
+key rows carry (``account_group_flagged`` and its share, :mod:`service.state.flags`).
+:func:`attach_signup_decisions` gets them by replaying just the rows' accounts and group-link
+keys (kept per signup row in ``Rows.links``) through a fresh memory store — the store's own
+rule, not a copy of it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -22,10 +29,12 @@ import numpy.typing as npt
 from service.domain import Action, ApiKeyEvent, EventType, SignupEvent
 from service.events import StreamRecord
 from service.features import names
+from service.features.extract import flagged_share
 from service.featurize import Featurizer
 from service.hashing import Hasher
 from service.signals import SignalExtractor
-from service.state import MemoryStateStore
+from service.state import ApiKeyKeys, MemoryStateStore, SignupKeys
+from service.state.base import GROUP_LINKS
 
 # The replay's hash key only has to be consistent within one replay: features compare hashes
 # for equality and never look at their values.
@@ -47,6 +56,8 @@ class Rows:
     event_ids: list[str] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)  # index of the record in the stream
+    # A signup row's GROUP_LINKS keys (keyed hashes; () on key rows), for the flag replay.
+    links: list[tuple[str | None, ...]] = field(default_factory=list)
 
     def matrix(self) -> npt.NDArray[np.float64]:
         """All vectors as one (rows, features) matrix."""
@@ -116,12 +127,19 @@ def build_dataset(
         rows.event_ids.append(event.event_id)
         rows.times.append(event.occurred_at)
         rows.positions.append(position)
+        keys = feats.keys
+        if isinstance(keys, SignupKeys):
+            rows.links.append(tuple(keys.entity(name) for name in GROUP_LINKS))
+        else:
+            rows.links.append(())
     return data
 
 
 _SCORE_COLUMN = names(EventType.API_KEY).index("account_signup_score")
 _ACTION_COLUMN = names(EventType.API_KEY).index("account_signup_action")
 _KNOWN_COLUMN = names(EventType.API_KEY).index("account_known")
+_FLAGGED_COLUMN = names(EventType.API_KEY).index("account_group_flagged")
+_SHARE_COLUMN = names(EventType.API_KEY).index("account_group_flagged_share")
 
 
 def attach_signup_decisions(
@@ -130,19 +148,31 @@ def attach_signup_decisions(
     """The dataset a replay with a signup scorer would give, from one replay without it.
 
     ``scores`` and ``actions`` are the signup decisions of ``data.signup``'s rows. Only the API-key
-    features ``account_signup_score`` and ``account_signup_action`` depend on them; each key row of
-    a known account gets the decision of the account's latest signup before it, which is what
-    the state store remembers during a replay. Signup rows are shared, not copied.
+    features ``account_signup_score`` and ``account_signup_action`` depend on them directly; each
+    key row of a known account gets the decision of the account's latest signup before it, which
+    is what the state store remembers during a replay. The held-account features
+    (``account_group_flagged`` and its share) depend on every decision before the key: the rows'
+    accounts and group-link keys are replayed in stream order through a fresh memory store (the
+    store's own rule), each signup followed by its decision, as a replay with a scorer does.
+    That store never forgets (a replay's forgets links idle for its 30-day retention), so only
+    streams spanning more than 30 days can differ. Rows without group-link keys (a deployment's
+    export) keep the flag features they were logged with. Signup rows are shared, not copied.
     """
     if len(scores) != len(data.signup) or len(actions) != len(data.signup):
         raise ValueError("one signup decision per signup row is needed")
     signups = data.signup
     keys = data.api_key
+    # Rows read from a deployment's export carry no keys: their logged flag features stay.
+    state = MemoryStateStore(retention_s=math.inf) if len(signups.links) == len(signups) else None
     latest: dict[str, int] = {}
     patched: list[npt.NDArray[np.float64]] = []
     i = 0
-    for position, account, vector in zip(keys.positions, keys.accounts, keys.vectors, strict=True):
+    for position, account, vector, at in zip(
+        keys.positions, keys.accounts, keys.vectors, keys.times, strict=True
+    ):
         while i < len(signups) and signups.positions[i] < position:
+            if state is not None:
+                _replay_signup(state, signups, i, float(scores[i]), int(actions[i]))
             latest[signups.accounts[i]] = i
             i += 1
         row = vector.copy()
@@ -150,6 +180,15 @@ def attach_signup_decisions(
         if row[_KNOWN_COLUMN] == 1.0 and seen is not None:
             row[_SCORE_COLUMN] = float(scores[seen])
             row[_ACTION_COLUMN] = float(actions[seen])
+        flags = (
+            None
+            if state is None
+            else state.observe_api_key(f"k{position}", at, ApiKeyKeys(account))
+        )
+        if flags is not None and flags.account is not None and row[_KNOWN_COLUMN] == 1.0:
+            share = flagged_share(flags.group_flagged, flags.account.group)
+            row[_FLAGGED_COLUMN] = math.nan if flags.group_flagged is None else flags.group_flagged
+            row[_SHARE_COLUMN] = math.nan if share is None else share
         patched.append(row)
     api_key = Rows(
         EventType.API_KEY,
@@ -161,20 +200,31 @@ def attach_signup_decisions(
         keys.event_ids,
         keys.times,
         keys.positions,
+        keys.links,
     )
     return Dataset(signups, api_key)
+
+
+def _replay_signup(state: MemoryStateStore, rows: Rows, i: int, score: float, action: int) -> None:
+    """Signup row ``i`` (its account and group links only) and its decision, into ``state``."""
+    links = dict(zip(GROUP_LINKS, rows.links[i], strict=True))
+    state.observe_signup(
+        f"s{rows.positions[i]}", rows.times[i], SignupKeys(rows.accounts[i], **links)
+    )
+    state.remember_decision(rows.accounts[i], score, action)
 
 
 def concat(datasets: list[Dataset]) -> Dataset:
     """Several replays as one dataset (say, several simulator seeds).
 
     Each replay keeps its own state (velocity and linkage never cross streams); positions are
-    offset so they stay increasing, which :func:`attach_signup_decisions` relies on. Account ids
-    must not repeat across the replays.
+    offset so they stay increasing, which :func:`attach_signup_decisions` relies on, and group-link
+    keys are tagged with their replay, so its flag replay keeps them apart too. Account ids must
+    not repeat across the replays.
     """
     out = Dataset(Rows(EventType.SIGNUP), Rows(EventType.API_KEY))
     offset = 0
-    for data in datasets:
+    for n, data in enumerate(datasets):
         top = 0
         for event_type in EventType:
             src, dst = data.rows(event_type), out.rows(event_type)
@@ -186,6 +236,9 @@ def concat(datasets: list[Dataset]) -> Dataset:
             dst.event_ids += src.event_ids
             dst.times += src.times
             dst.positions += [p + offset for p in src.positions]
+            dst.links += [
+                tuple(None if k is None else f"{n}:{k}" for k in links) for links in src.links
+            ]
             top = max([top, *(p + 1 for p in src.positions[-1:])])
         offset += top
     return out

@@ -25,6 +25,7 @@ from service.signals.types import ApiKeySignals, DeviceSignals, SignupSignals
 from service.state.base import (
     API_KEY_ENTITIES,
     API_KEY_LINKS,
+    GROUP_LINKS,
     SIGNUP_ENTITIES,
     SIGNUP_LINKS,
     ApiKeyKeys,
@@ -51,9 +52,11 @@ _API_KEY_BURST_AT = tuple(
 )
 _DOMAIN_H1 = SIGNUP_ENTITIES.index("email_domain") * _W + _H1
 _DOMAIN_D7 = SIGNUP_ENTITIES.index("email_domain") * _W + _D7
-# What an unavailable state contributes: velocity, linkage (and group), bursts, share.
+# Where each group link's 1-hour count sits (the group's growth).
+_GROUP_H1 = tuple(SIGNUP_ENTITIES.index(e) * _W + _H1 for e in GROUP_LINKS)
+# What an unavailable state contributes: velocity, linkage (and group), bursts, share, growth.
 _SIGNUP_NO_STATE: tuple[None, ...] = (None,) * (
-    len(SIGNUP_ENTITIES) * _W + len(SIGNUP_LINKS) + 1 + len(SIGNUP_BURSTS) + 1
+    len(SIGNUP_ENTITIES) * _W + len(SIGNUP_LINKS) + 1 + len(SIGNUP_BURSTS) + 2
 )
 _API_KEY_NO_STATE: tuple[None, ...] = (None,) * (
     len(API_KEY_ENTITIES) * _W + len(API_KEY_LINKS) + len(API_KEY_BURSTS)
@@ -121,6 +124,7 @@ _SIGNUP_ORDER = (
     "linked_group_size",
     *(f"burst_{e}" for e in SIGNUP_BURSTS),
     "email_domain_recent_share",
+    "group_new_1h",
 )
 _API_KEY_ORDER = (
     "account_known",
@@ -132,6 +136,8 @@ _API_KEY_ORDER = (
     "same_ip_as_signup",
     "same_prefix_as_signup",
     "same_device_as_signup",
+    "account_group_flagged",
+    "account_group_flagged_share",
     "key_name_length",
     *_DEVICE_ORDER,
     *(f"vel_key_{e}_{w}" for e in API_KEY_ENTITIES for w in WINDOW_NAMES),
@@ -242,7 +248,15 @@ def extract_signup(signals: SignupSignals, state: SignupState | None) -> Vector:
         # Share of the email domain's signups over 7 days that came in the last hour.
         hour, week = v[_DOMAIN_H1], v[_DOMAIN_D7]
         row.append(None if hour is None or not week else min(1.0, hour / week))
+        row.append(group_growth(v))
     return np.array(row, dtype=_F64)
+
+
+def group_growth(velocity: tuple[int | None, ...]) -> int | None:
+    """Signups in the last hour on the signup's device, card, phone and mailbox, added up."""
+    counts = [velocity[i] for i in _GROUP_H1]
+    present = [c for c in counts if c is not None]
+    return sum(present) if present else None
 
 
 def extract_api_key(
@@ -262,11 +276,14 @@ def extract_api_key(
             None,  # same_ip_as_signup
             None,  # same_prefix_as_signup
             None,  # same_device_as_signup
+            None,  # account_group_flagged
+            None,  # account_group_flagged_share
         ]
     else:
         assert state is not None  # an account comes with its state
         signup_at = account.signup_at
         first = state.first_key_at if state.first_key_at else at
+        flagged = state.group_flagged
         row = [
             1.0,
             max(0.0, at - signup_at),
@@ -277,6 +294,8 @@ def extract_api_key(
             _same(keys.ip, account.ip),
             _same(keys.ip_prefix, account.ip_prefix),
             _same(keys.device, account.device),
+            flagged,
+            flagged_share(flagged, account.group),
         ]
     row.append(signals.key_name_length)
     row += _device(signals.device)
@@ -288,6 +307,11 @@ def extract_api_key(
         row += state.linked
         row += [burst(v[hour], v[week]) for hour, week in _API_KEY_BURST_AT]
     return np.array(row, dtype=_F64)
+
+
+def flagged_share(flagged: float | None, group: int | None) -> float | None:
+    """Held-account mass over the account's linked group size at signup (at least 1), at most 1."""
+    return None if flagged is None else min(1.0, flagged / max(1, group or 0))
 
 
 def _same(now: str | None, then: str | None) -> bool | None:

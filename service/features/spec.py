@@ -45,6 +45,15 @@ cell that was quiet fills up. ``email_domain_recent_share`` is ``c_1h / c_7d`` o
 (NaN when the week holds no earlier signup at it): the share of its week's signups that came
 in the last hour.
 Counts are of events *before* this one, like every velocity feature.
+
+The linked group (spec 4): ``group_new_1h`` is the last hour's signups on the signup's own
+device, card, phone and mailbox, added up (the group's growth; no extra state). At key time,
+``account_group_flagged`` is the flag mass the account has gathered (:mod:`service.state.flags`):
+one per held (REVIEW or BLOCK) account and identifier it shares with the account, halving every
+three days — from links flagged before its signup and accounts held after it — and
+``account_group_flagged_share`` that mass over the account's linked group size at signup (at
+least 1), capped at 1. They are key-time features only: at signup they would make a signup's
+decision depend on the same model's earlier decisions.
 """
 
 from __future__ import annotations
@@ -61,7 +70,9 @@ from service.state.base import API_KEY_ENTITIES, API_KEY_LINKS, SIGNUP_ENTITIES,
 from service.state.windows import WINDOW_NAMES
 
 # Bump when a feature's meaning changes without its name changing.
-SPEC_VERSION = 3  # 3: coordination cells, burst ratios, risk directions; ua_length dropped
+# 3: coordination cells, burst ratios, risk directions; ua_length dropped.
+# 4: group_new_1h; account_group_flagged and its share (risk from held accounts, decayed).
+SPEC_VERSION = 4
 
 
 class Kind(enum.StrEnum):
@@ -196,6 +207,7 @@ SIGNUP_VELOCITY: tuple[Feature, ...] = (
 SIGNUP_DERIVED: tuple[Feature, ...] = (
     *(_n(f"burst_{entity}", "velocity", UP) for entity in SIGNUP_BURSTS),
     _n("email_domain_recent_share", "velocity", world=True),
+    _n("group_new_1h", "linkage", UP),
 )
 
 
@@ -219,6 +231,8 @@ API_KEY_ONLY_FEATURES: tuple[Feature, ...] = (
     _b("same_ip_as_signup", "account", world=True),
     _b("same_prefix_as_signup", "account", world=True),
     _b("same_device_as_signup", "account", world=True),
+    _n("account_group_flagged", "account_group", UP),
+    _n("account_group_flagged_share", "account_group", UP),
     _n("key_name_length", "key_name", world=True),
 )
 

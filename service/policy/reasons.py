@@ -27,7 +27,7 @@ from service.features.spec import (
 )
 from service.signals.codes import BrowserFamily, CloudProvider, OsFamily, PhoneLineType
 from service.state.base import API_KEY_ENTITIES, API_KEY_LINKS, SIGNUP_ENTITIES, SIGNUP_LINKS
-from service.state.windows import WINDOW_NAMES
+from service.state.windows import FLAG_HALF_LIFE, WINDOW_NAMES
 
 
 class Describe(Protocol):
@@ -57,6 +57,7 @@ _MISSING: dict[str, tuple[str, str]] = {
     "velocity": ("STATE_UNAVAILABLE", "Velocity counts were unavailable"),
     "linkage": ("STATE_UNAVAILABLE", "Linked-account counts were unavailable"),
     "account": ("ACCOUNT_UNKNOWN", "The account's signup was never scored"),
+    "account_group": ("ACCOUNT_UNKNOWN", "The account's signup was never scored"),
     "key_name": ("KEY_NAME_MISSING", "No key name was given"),
 }
 
@@ -386,6 +387,25 @@ for _entity in API_KEY_BURSTS:
     _TABLE[f"burst_key_{_entity}"] = _burst(
         f"KEY_BURST_{_entity.upper()}", "keys", _DID[_entity], f"vel_key_{_entity}_1h"
     )
+_GROUP_TEXT = "device, card, phone number or mailbox"
+_HALF_LIFE_TEXT = f"{FLAG_HALF_LIFE / 86400:g} days"
+_TABLE["group_new_1h"] = _count(
+    "LINKED_GROUP_GROWTH",
+    f"{{v:.0f}} earlier signups in the last hour used this signup's {_GROUP_TEXT}",
+    f"No earlier signup in the last hour used this signup's {_GROUP_TEXT}",
+)
+_TABLE["account_group_flagged"] = _count(
+    "LINKED_ACCOUNTS_HELD",
+    f"{{v:.1f}} accounts sharing this account's {_GROUP_TEXT} were held or blocked "
+    f"(one per shared identifier, halved every {_HALF_LIFE_TEXT})",
+    f"No account sharing this account's {_GROUP_TEXT} was held or blocked",
+)
+_TABLE["account_group_flagged_share"] = _count(
+    "LINKED_ACCOUNTS_HELD_SHARE",
+    "Held or blocked accounts sharing its identifiers amount to {v:.0%} of the accounts "
+    f"linked to this account at signup (halved every {_HALF_LIFE_TEXT})",
+    f"No account sharing this account's {_GROUP_TEXT} was held or blocked",
+)
 _TABLE["email_domain_recent_share"] = _count(
     "EMAIL_DOMAIN_NEW",
     "{v:.0%} of this email domain's earlier signups over the past week came in the last hour",

@@ -22,6 +22,12 @@ across accounts per IP, /24 (/48), device and exact user agent, with the distinc
 accounts per /24 — what a mass operation shares and a legitimate cohort rarely does at scale.
 They are ordinary entities of the lists below: every store counts them by the same rule, in the
 same call (on one Redis server, the same single ``EVALSHA``).
+
+Risk flows along the group links (:mod:`service.state.flags`): an account whose signup decision
+holds it (REVIEW or BLOCK) flags its device, card, phone and mailbox, with decay; a signup reads
+the flag mass of its own group links (``SignupState.group_flagged``) and an API-key creation the
+mass its account has gathered, from links flagged before its signup and accounts held after it
+(``ApiKeyState.group_flagged``).
 """
 
 from __future__ import annotations
@@ -109,17 +115,21 @@ class SignupState:
     ``linked[i]`` is how many *other* accounts were seen with ``SIGNUP_LINKS[i]``.
     ``group`` is how many distinct other accounts were seen with any of the signup's
     ``GROUP_LINKS`` identifiers, at most ``GROUP_CAP``; ``None`` when it has none of them.
+    ``group_flagged`` is the flag mass of those identifiers at the signup's time, summed (one
+    per held account and shared identifier, decayed; see :mod:`service.state.flags`); ``None``
+    when it has none of them.
     """
 
     duplicate: bool
     velocity: tuple[int | None, ...]
     linked: tuple[int | None, ...]
     group: int | None
+    group_flagged: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class AccountRecord:
-    """What the store remembers about an account's signup."""
+    """What the store remembers about an account's signup (``group``: its linked group size)."""
 
     signup_at: float
     ip: str | None
@@ -127,6 +137,7 @@ class AccountRecord:
     device: str | None
     score: float | None = None
     action: int | None = None
+    group: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +146,8 @@ class ApiKeyState:
 
     ``velocity`` is laid out like :class:`SignupState`'s over ``API_KEY_ENTITIES``;
     ``linked`` counts other accounts that created keys from ``API_KEY_LINKS``.
+    ``group_flagged`` is the account's flag mass at the key's time: held accounts sharing its
+    group links, per shared identifier, decayed; ``None`` when the account's signup is unknown.
     """
 
     duplicate: bool
@@ -143,6 +156,7 @@ class ApiKeyState:
     first_key_at: float | None  # when this account created its first key, if before
     velocity: tuple[int | None, ...]
     linked: tuple[int | None, ...]
+    group_flagged: float | None = None
 
 
 class StateStore(Protocol):
@@ -157,7 +171,10 @@ class StateStore(Protocol):
         ...
 
     def remember_decision(self, account: str, score: float, action: int) -> None:
-        """Attach the signup decision to the account, for its later API-key creations."""
+        """Attach the signup decision to the account, for its later API-key creations.
+
+        A decision of REVIEW or BLOCK holds the account (once) and flags its group links.
+        """
         ...
 
     def close(self) -> None:

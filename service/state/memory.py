@@ -16,6 +16,10 @@ Kept lean for the hot path, with results identical to summing the buckets afresh
   buckets entering or leaving the windows (a jump past more indices than the counter holds
   buckets, or far back, is summed afresh);
 * keys live in one table per entity kind, so no key string is built per call.
+
+Flag mass (:mod:`service.state.flags`) is kept per group link in a table of its own and per
+account on its entry; holding an account pushes +1 to every other member of its group links'
+sets, as they are at that moment, under the same lock.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from itertools import repeat
 from operator import attrgetter, itemgetter
 from typing import Any, Final
 
+from service.state import flags
 from service.state.base import (
     API_KEY_ENTITIES,
     API_KEY_LINKS,
@@ -315,6 +320,10 @@ class _Account:
     keys: int = 0
     first_key_at: float | None = None
     last: float = 0.0
+    links: tuple[str | None, ...] = ()  # the signup's GROUP_LINKS keys
+    held: bool = False  # a REVIEW or BLOCK decision flagged its links
+    flag: float | None = None  # flag mass (service.state.flags) since flag_at
+    flag_at: float = 0.0
 
 
 _SIGNUP_VALUES: Final = _values(SIGNUP_ENTITIES)
@@ -322,6 +331,8 @@ _SIGNUP_LINK_VALUES: Final = _values(SIGNUP_LINKS)
 _GROUP_VALUES: Final = _values(GROUP_LINKS)
 # The group links among the signup links (a group link that is not one never holds anyone).
 _GROUP_ENTRIES: Final = _picker([SIGNUP_LINKS.index(n) for n in GROUP_LINKS if n in SIGNUP_LINKS])
+# Each group link's position among the signup links (None: not one, so it holds no accounts).
+_GROUP_AT: Final = tuple(SIGNUP_LINKS.index(n) if n in SIGNUP_LINKS else None for n in GROUP_LINKS)
 _NO_GROUP: Final = (None,) * len(GROUP_LINKS)
 _API_KEY_VALUES: Final = _values(API_KEY_ENTITIES)
 _API_KEY_LINK_VALUES: Final = _values(API_KEY_LINKS)
@@ -344,6 +355,8 @@ class MemoryStateStore:
         self._api_key_counters: list[_CounterTable] = [{} for _ in API_KEY_ENTITIES]
         self._signup_links: list[_LinkTable] = [{} for _ in SIGNUP_LINKS]
         self._api_key_links: list[_LinkTable] = [{} for _ in API_KEY_LINKS]
+        # Flag mass per group link: key -> (mass, since).
+        self._flags: list[dict[str, tuple[float, float]]] = [{} for _ in GROUP_LINKS]
         self._accounts: dict[str, _Account] = {}
         self._events: dict[str, float] = {}
         self._ops = 0
@@ -358,19 +371,25 @@ class MemoryStateStore:
             velocity = _velocity(self._signup_counters, _SIGNUP_VALUES(keys), at, not duplicate)
             values = _SIGNUP_LINK_VALUES(keys)
             entries = _lookup(self._signup_links, values)
-            present = _GROUP_VALUES(keys) != _NO_GROUP
+            group_values = _GROUP_VALUES(keys)
+            present = group_values != _NO_GROUP
             group = _group(_GROUP_ENTRIES(entries), present, keys.account)
+            flagged = self._flagged(group_values, at) if present else None
             linked = self._linked(self._signup_links, values, entries, keys.account, at, duplicate)
             if not duplicate:
                 entry = self._accounts.get(keys.account)
                 if entry is None or entry.record is None:
-                    record = AccountRecord(at, keys.ip, keys.ip_prefix, keys.device)
+                    record = AccountRecord(at, keys.ip, keys.ip_prefix, keys.device, group=group)
                     if entry is None:
-                        self._accounts[keys.account] = _Account(record, last=at)
+                        entry = self._accounts[keys.account] = _Account(record, last=at)
                     else:
                         entry.record = record
+                    entry.links = group_values
+                    if flagged:  # the snapshot: what its links carried before it joined
+                        entry.flag, entry.flag_at = flagged, at
             self._tick(at)
-            return SignupState(duplicate, velocity, linked, group)
+            mass = None if flagged is None else flags.value(flagged)
+            return SignupState(duplicate, velocity, linked, group, mass)
 
     def observe_api_key(self, event_id: str, at: float, keys: ApiKeyKeys) -> ApiKeyState:
         """Read the account and key counts before ``at`` and record this creation, atomically."""
@@ -384,6 +403,9 @@ class MemoryStateStore:
             record = account.record if account else None
             keys_before = account.keys if account else 0
             first_key_at = account.first_key_at if account else None
+            flagged = None
+            if account is not None and record is not None:
+                flagged = flags.value(flags.decayed(account.flag, account.flag_at, at))
             if not duplicate:
                 if account is None:
                     account = self._accounts[keys.account] = _Account(None, last=at)
@@ -392,7 +414,9 @@ class MemoryStateStore:
                     account.first_key_at = at
                 account.last = max(account.last, at)
             self._tick(at)
-            return ApiKeyState(duplicate, record, keys_before, first_key_at, velocity, linked)
+            return ApiKeyState(
+                duplicate, record, keys_before, first_key_at, velocity, linked, flagged
+            )
 
     def remember_decision(self, account: str, score: float, action: int) -> None:
         """Attach the signup decision to the account, for its later API-key creations."""
@@ -401,8 +425,17 @@ class MemoryStateStore:
             record = entry.record if entry is not None else None
             if entry is not None and record is not None:  # as dataclasses.replace, ~2 µs less
                 entry.record = AccountRecord(
-                    record.signup_at, record.ip, record.ip_prefix, record.device, score, action
+                    record.signup_at,
+                    record.ip,
+                    record.ip_prefix,
+                    record.device,
+                    score,
+                    action,
+                    record.group,
                 )
+                if action >= flags.HOLDING and not entry.held:
+                    entry.held = True
+                    self._hold(account, entry.links, record.signup_at)
 
     def close(self) -> None:
         """Drop everything."""
@@ -411,10 +444,39 @@ class MemoryStateStore:
                 counters.clear()
             for links in (*self._signup_links, *self._api_key_links):
                 links.clear()
+            for masses in self._flags:
+                masses.clear()
             self._accounts.clear()
             self._events.clear()
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _flagged(self, values: tuple[str | None, ...], at: float) -> float:
+        """The group links' flag mass at ``at``, summed in GROUP_LINKS order (the snapshot)."""
+        total = 0.0
+        for masses, value in zip(self._flags, values, strict=True):
+            if value is not None:
+                found = masses.get(value)
+                if found is not None:
+                    total += flags.decayed(found[0], found[1], at)
+        return total
+
+    def _hold(self, account: str, values: tuple[str | None, ...], at: float) -> None:
+        """Flag the held account's group links at ``at`` and push +1 to their other accounts."""
+        accounts = self._accounts
+        for masses, value, position in zip(self._flags, values, _GROUP_AT, strict=True):
+            if value is None:
+                continue
+            found = masses.get(value)
+            if found is None:
+                masses[value] = flags.add(None, 0.0, at)
+            else:
+                masses[value] = flags.add(found[0], found[1], at)
+            entry = None if position is None else self._signup_links[position].get(value)
+            for member in () if entry is None else _members(entry):
+                other = accounts.get(member)
+                if member != account and other is not None and other.record is not None:
+                    other.flag, other.flag_at = flags.add(other.flag, other.flag_at, at)
 
     def _seen(self, event_id: str, at: float) -> bool:
         if event_id in self._events:
@@ -464,6 +526,8 @@ class MemoryStateStore:
             _drop(counters, [k for k, c in counters.items() if not _counter_last(c) >= horizon])
         for links in (*self._signup_links, *self._api_key_links):
             _drop(links, [k for k, v in links.items() if not _link_last(v) >= horizon])
+        for masses in self._flags:
+            _drop(masses, [k for k, (_, since) in masses.items() if not since >= horizon])
         _drop(self._accounts, [k for k, a in self._accounts.items() if not a.last >= horizon])
         _drop(self._events, [k for k, t in self._events.items() if not t >= horizon])
 
@@ -473,6 +537,7 @@ class MemoryStateStore:
             return {
                 "counters": sum(map(len, (*self._signup_counters, *self._api_key_counters))),
                 "links": sum(map(len, (*self._signup_links, *self._api_key_links))),
+                "flags": sum(map(len, self._flags)),
                 "accounts": len(self._accounts),
                 "events": len(self._events),
             }

@@ -8,7 +8,8 @@ recorded anywhere — then runs one ``EVALSHA`` per slot the remaining ops touch
 node before any reply is read (one concurrent round trip, one pipelined batch per node). The
 linked group spans slots, so there each group link (``G``) is sent as ``M``, which also returns
 the set's members when it is small, and the keyless union (``U``) is finished here with
-:func:`service.state.base.group_size` — the rule the script follows on one server.
+:func:`service.state.base.group_size` — the rule the script follows on one server — and the
+group links' flag masses summed in the script's order.
 
 Nothing is resent after a timeout: a script that timed out may have run, and running it again
 would count twice. Only replies that prove a command did *not* run (``NOSCRIPT``, ``MOVED``,
@@ -118,21 +119,24 @@ def _shipping(op: Op) -> Op:
 
 
 def _unite(ops: Sequence[Op], replies: list[list[Any]]) -> list[list[Any]]:
-    """Replies to the M ops sent for G ops cut back to G's, and each U's group computed.
+    """Replies to the M ops sent for G ops cut back to G's, and each U's group and flag mass.
 
     The G ops of one plan carry the same account (the signup's), which the group leaves out.
+    Flag masses are added in op order from 0.0, as the script adds them.
     """
     parts: list[tuple[int, list[str]]] = []
     account = ""
+    total = 0.0
     for i, op in enumerate(ops):
         if op.code == "G":
-            others, members = replies[i]
+            others, members, flag = replies[i]
             parts.append((int(others), members))
+            total += float(flag)
             account = op.args[0]
-            replies[i] = [others]
+            replies[i] = [others, flag]
         elif op.code == "U":
-            replies[i] = [group_size(account, parts)]
-            parts = []
+            replies[i] = [group_size(account, parts), repr(total)]
+            parts, total = [], 0.0
     return replies
 
 

@@ -13,7 +13,17 @@ Each entity is atomic on its own; across entities a concurrent request may inter
 sequential replay never sees. The linked group is one more value of the same calls: on one
 server the script unions the group links' sets; on Cluster each slot's script returns its
 set's members when the set is small and the union is finished client-side — no extra round
-trip either way.
+trip either way. The flag mass of the group links (:mod:`service.state.flags`) rides on the same
+ops: on one server the script sums it and stores it on a new account (the snapshot) in the same
+call; on Cluster the sum is finished client-side and the snapshot (with the group size) is
+written by the attacher, off the request path: another replica sees it at most ~``linger_s``
+late, and this process's own key creation for the account settles it first. Holding an account
+(a REVIEW or BLOCK decision) is written by the attacher too, in up to three background calls per
+batch: ``D`` marks the account held once and returns its group-link keys; ``F`` adds the links'
+flag mass and returns their members; ``A`` pushes +1 per shared link to each member. Between
+the calls an account joining a link sees its mass or is among its members, never both nor
+neither. (Doing it in one script would need keys the script does not declare, which Cluster
+refuses and which Redis documents as unsupported.)
 
 Key layout (``P`` is the key prefix, default ``sg:``; ``ns`` is ``s`` for signups, ``k`` for
 API-key creations; ``kind`` an entity name of :mod:`service.state.base`; ``key`` the caller's
@@ -26,13 +36,16 @@ key                            type    content                                  
 ``P{ns:kind:key}:m``           hash    minute index -> count (<= 61 fields)         1 h + slack
 ``P{ns:kind:key}:h``           hash    hour index -> count (<= 169 fields)          7 d + slack
 ``P{ns:kind:key}:l``           hash    account id -> "" (<= link_cap fields)        retention
-``P{a:account}``               hash    at ip p d s a n f (see below)                retention
+``P{s:kind:key}:f``            hash    m t: the group link's flag mass and time     retention
+``P{a:account}``               hash    at ip p d c ph em g s a h n f fm ft          retention
 ``P{e:event_id}``              string  "1": the event id was seen                   retention
 =============================  ======  ===========================================  ==========
 
-Account fields: ``at`` signup time, ``ip``/``p``/``d`` the signup's ip, ip-prefix and device
-hashes, ``s``/``a`` the decision's score and action, ``n`` API keys created, ``f`` the first
-key's time. Times and scores are stored as Python's ``repr`` of the float, so they read back
+Account fields: ``at`` signup time, ``ip``/``p``/``d``/``c``/``ph``/``em`` the signup's ip,
+ip-prefix, device, card, phone and mailbox hashes, ``g`` its linked group size, ``s``/``a`` the
+decision's score and action, ``h`` set once a decision held it, ``n`` API keys created, ``f``
+the first key's time, ``fm``/``ft`` its flag mass and the time it is counted from. Times and
+scores are stored as Python's ``repr`` of the float, so they read back
 bit-identical. Linked accounts are a hash, not a set: Redis 7.0 stores small hashes as a listpack
 (136 bytes for one member) but every set of strings as a hashtable (232). Signups keep link
 hashes for ``SIGNUP_LINKS`` (ip, device, card, phone, email), key creations for
@@ -56,6 +69,9 @@ measured with spec 2's eight signup entities; spec 3 adds four coordination cell
 agent, identity template, phone block, card BIN), each a minute and an hour hash. Not measured
 again: by the per-hash figure above, at most about 1.3 KB more per signup when all four are new,
 far less in practice since user agents, templates and BINs are shared by many signups.
+Spec 4 adds the card, phone and mailbox keys, group size and flag mass to each account hash
+and a small flag hash to each link of a held account; not measured either (by the per-field
+cost of a listpack, on the order of 150 B per account).
 """
 
 from __future__ import annotations
@@ -63,6 +79,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from service.state import flags
 from service.state.attach import Attacher, Batch
 from service.state.base import (
     API_KEY_ENTITIES,
@@ -142,7 +159,14 @@ class RedisStateStore:
     def observe_signup(self, event_id: str, at: float, keys: SignupKeys) -> SignupState:
         """Read the counts before ``at`` and record this signup, atomically."""
         fields: list[str] = []
-        for field, value in (("ip", keys.ip), ("p", keys.ip_prefix), ("d", keys.device)):
+        for field, value in (
+            ("ip", keys.ip),
+            ("p", keys.ip_prefix),
+            ("d", keys.device),
+            ("c", keys.card),
+            ("ph", keys.phone),
+            ("em", keys.email),
+        ):
             if value is not None:
                 fields += (field, value)
         ops = [Op("E", (self._event(event_id),))]
@@ -155,8 +179,16 @@ class RedisStateStore:
         velocity = self._velocity(SIGNUP_ENTITIES, keys.entity, replies)
         linked = self._linked(SIGNUP_LINKS, keys.entity, replies)
         grouped = any(keys.entity(name) is not None for name in GROUP_LINKS)
-        group = int(next(replies)[0]) if grouped else None
-        return SignupState(duplicate, velocity, linked, group)
+        group = mass = None
+        if grouped:
+            group_s, mass_s = next(replies)
+            group, mass = int(group_s), float(mass_s)
+        created = next(replies)[0] == 1
+        if created and grouped and isinstance(self._exec, ClusterExecutor):
+            assert mass is not None  # grouped: the U op answered
+            self._attacher.snapshot(keys.account, mass, at, group)
+        flagged = None if mass is None else flags.value(mass)
+        return SignupState(duplicate, velocity, linked, group, flagged)
 
     def observe_api_key(self, event_id: str, at: float, keys: ApiKeyKeys) -> ApiKeyState:
         """Read the account and key counts before ``at`` and record this creation, atomically."""
@@ -168,8 +200,8 @@ class RedisStateStore:
         duplicate = next(replies)[0] == 1
         velocity = self._velocity(API_KEY_ENTITIES, keys.entity, replies)
         linked = self._linked(API_KEY_LINKS, keys.entity, replies)
-        at_s, ip, prefix, device, score, action, n, first = next(replies)
-        record = None
+        at_s, ip, prefix, device, score, action, n, first, group, mass, since = next(replies)
+        record = flagged = None
         if at_s is not None:
             record = AccountRecord(
                 float(at_s),
@@ -178,9 +210,12 @@ class RedisStateStore:
                 device,
                 None if score is None else float(score),
                 None if action is None else int(action),
+                None if group is None else int(group),
             )
+            raw = flags.decayed(_float(mass), 0.0 if since is None else float(since), at)
+            flagged = flags.value(raw)
         first_key_at = None if first is None else float(first)
-        return ApiKeyState(duplicate, record, int(n or 0), first_key_at, velocity, linked)
+        return ApiKeyState(duplicate, record, int(n or 0), first_key_at, velocity, linked, flagged)
 
     def remember_decision(self, account: str, score: float, action: int) -> None:
         """Attach the signup decision to the account, for its later API-key creations.
@@ -190,17 +225,58 @@ class RedisStateStore:
         """
         self._attacher.add(account, score, action)
 
+    def flush(self) -> None:
+        """Write queued attachments now (decisions, holds, Cluster snapshots); for tests."""
+        self._attacher.flush()
+
     def close(self) -> None:
         """Write queued attachments, close the connections; the data stays until its TTLs."""
         self._attacher.close()
         self._exec.close()
 
     def _attach(self, batch: Batch) -> None:
-        ops = [
-            Op("D", (self._account(account),), (repr(float(score)), str(int(action))))
-            for account, (score, action) in batch.items()
+        """Snapshots and decisions; then, for accounts newly held, their links and members."""
+        header = self._header(0.0)
+        ops: list[Op] = []
+        for account, entry in batch.items():
+            if entry.snapshot is not None:
+                mass, at, group = entry.snapshot
+                args = (repr(float(mass)), repr(float(at)), "" if group is None else str(group))
+                ops.append(Op("P", (self._account(account),), args))
+        decided = [(a, e) for a, e in batch.items() if e.decision is not None]
+        for account, entry in decided:
+            score, action = entry.decision or (0.0, 0)
+            args = (repr(float(score)), str(int(action)), "1" if entry.hold else "0")
+            ops.append(Op("D", (self._account(account),), args))
+        if not any(entry.hold for _, entry in decided):
+            self._exec.run(header, ops)
+            return
+        replies = self._exec.run(header, ops)[len(ops) - len(decided) :]
+        links: list[tuple[str, str, str]] = []  # (held account, its signup time, link key)
+        for (account, _), reply in zip(decided, replies, strict=True):
+            at_s, *values = reply
+            if at_s is None:
+                continue  # not newly held
+            for name, value in zip(GROUP_LINKS, values, strict=True):
+                if value is not None:
+                    links.append((account, at_s, f"{self._prefix}{{s:{name}:{value}}}"))
+        if not links:
+            return
+        flagged = [Op("F", (f"{base}:l", f"{base}:f"), (a, at_s)) for a, at_s, base in links]
+        held: dict[str, tuple[str, dict[str, int]]] = {}  # account -> (time, member -> links)
+        for (account, at_s, _), (others,) in zip(
+            links, self._exec.run(header, flagged), strict=True
+        ):
+            counts = held.setdefault(account, (at_s, {}))[1]
+            for other in others:
+                counts[other] = counts.get(other, 0) + 1
+        pushes = [
+            Op("A", (self._account(member),), (at_s, str(n)))
+            for at_s, counts in held.values()
+            for member, n in counts.items()
         ]
-        self._exec.run(self._header(0.0), ops)
+        if pushes:
+            self._exec.run(header, pushes)
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -246,7 +322,9 @@ class RedisStateStore:
             if key is not None:
                 code = "G" if name in group else "L"
                 grouped = grouped or code == "G"
-                ops.append(Op(code, (f"{self._prefix}{{{ns}:{name}:{key}}}:l",), (account,)))
+                base = f"{self._prefix}{{{ns}:{name}:{key}}}"
+                keys = (f"{base}:l", f"{base}:f") if code == "G" else (f"{base}:l",)
+                ops.append(Op(code, keys, (account,)))
         if grouped:
             ops.append(Op("U", ()))
         return ops
@@ -265,3 +343,7 @@ class RedisStateStore:
         names: Sequence[str], get: _Getter, replies: Iterator[list[Any]]
     ) -> tuple[int | None, ...]:
         return tuple(None if get(name) is None else int(next(replies)[0]) for name in names)
+
+
+def _float(value: str | None) -> float | None:
+    return None if value is None else float(value)

@@ -15,6 +15,8 @@ from typing import Final
 
 WINDOWS: Final[tuple[int, ...]] = (600, 3600, 86400, 604800)
 WINDOW_NAMES: Final[tuple[str, ...]] = ("10m", "1h", "24h", "7d")
+# Half-life of the flag mass of held or blocked accounts (service.state.flags), in seconds.
+FLAG_HALF_LIFE: Final = 3 * 86400.0
 
 MINUTE: Final = 60
 HOUR: Final = 3600

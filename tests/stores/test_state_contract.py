@@ -31,8 +31,9 @@ from service.state.base import (
     SIGNUP_LINKS,
     group_size,
 )
+from service.state.flags import HOLDING
 from service.state.redis_store import RedisStateStore
-from service.state.windows import WINDOWS
+from service.state.windows import FLAG_HALF_LIFE, WINDOWS
 from tests.stores.redis_cluster import RedisClusterProcesses, RedisProcess, free_port
 
 StoreFactory = Callable[..., StateStore]  # conftest.make_store: (kind, link_cap=1000)
@@ -299,6 +300,102 @@ def test_late_event_sees_what_pruning_left(store: StateStore) -> None:
     assert _velocity(back.velocity, "ip")[1] == 1
 
 
+# -- risk flowing from held accounts (service.state.flags) -------------------------------------
+
+DAY = 86400.0
+
+
+def _decide(store: StateStore, account: str, action: int) -> None:
+    """Attach a decision and make sure it was written (Redis writes it in the background)."""
+    store.remember_decision(account, 0.9, action)
+    if isinstance(store, RedisStateStore):
+        store.flush()
+
+
+def _key_flag(store: StateStore, event_id: str, account: str, at: float) -> float | None:
+    return store.observe_api_key(event_id, at, ApiKeyKeys(account)).group_flagged
+
+
+def test_a_hold_pushes_decayed_mass_to_accounts_sharing_a_link(store: StateStore) -> None:
+    """A held account adds 1 to each account already on its device, halving every 3 days."""
+    assert FLAG_HALF_LIFE == 3 * DAY
+    store.observe_signup("s1", T0, _signup("Y", device="d"))
+    store.observe_signup("s2", T0 + 60, _signup("X", device="d"))
+    _decide(store, "X", 4)  # BLOCK
+    assert _key_flag(store, "k1", "Y", T0 + 60) == 1.0
+    assert _key_flag(store, "k2", "Y", T0 + 60 + 3 * DAY) == 0.5
+    assert _key_flag(store, "k3", "Y", T0 + 60 + 6 * DAY) == 0.25
+    assert _key_flag(store, "k4", "Y", T0) == 1.0  # before the flag: no growth back in time
+    later = store.observe_signup("s3", T0 + 60 + 3 * DAY, _signup("Z", device="d"))
+    assert later.group_flagged == 0.5  # the device's own mass, read before Z joins
+
+
+def test_an_account_is_held_once(store: StateStore) -> None:
+    """A second holding decision for the same account adds nothing."""
+    store.observe_signup("s1", T0, _signup("Y", device="d"))
+    store.observe_signup("s2", T0 + 1, _signup("X", device="d"))
+    _decide(store, "X", 3)  # REVIEW
+    _decide(store, "X", 4)  # then BLOCK: the same account, held already
+    assert _key_flag(store, "k1", "Y", T0 + 1) == 1.0
+    assert store.observe_signup("s3", T0 + 1, _signup("Z", device="d")).group_flagged == 1.0
+
+
+def test_mass_counts_each_shared_identifier(store: StateStore) -> None:
+    """An account sharing device and card with a held one gets 2; a third link-free one 0."""
+    store.observe_signup("s1", T0, _signup("Y", device="d", card="c", ip="nat"))
+    store.observe_signup("s2", T0, _signup("W", ip="nat", email="w"))  # shares only the IP
+    store.observe_signup("s3", T0 + 1, _signup("X", device="d", card="c", ip="nat", phone="p"))
+    _decide(store, "X", 4)
+    assert _key_flag(store, "k1", "Y", T0 + 1) == 2.0
+    assert _key_flag(store, "k2", "W", T0 + 1) == 0.0
+    joiner = store.observe_signup("s4", T0 + 1, _signup("Z", card="c", phone="p", email="z"))
+    assert joiner.group_flagged == 2.0  # card and phone, each flagged once
+
+
+def test_a_later_joiner_keeps_the_snapshot(store: StateStore) -> None:
+    """An account joining a flagged identifier after the hold sees it at signup and at key time."""
+    store.observe_signup("s1", T0, _signup("X", email="m"))
+    _decide(store, "X", 3)
+    joined = store.observe_signup("s2", T0 + DAY, _signup("Z", email="m", device="dz"))
+    assert joined.group_flagged == round(2.0 ** (-1 / 3), 6)
+    assert joined.group == 1
+    key = store.observe_api_key("k1", T0 + 4 * DAY, ApiKeyKeys("Z"))
+    assert key.group_flagged == round(2.0 ** (-4 / 3), 6)
+    assert key.account is not None
+    assert key.account.group == 1
+    # Z was not on the mailbox's set when X was held: no push on top of the snapshot.
+    _decide(store, "Z", 1)
+    assert _key_flag(store, "k2", "Z", T0 + 4 * DAY) == key.group_flagged
+
+
+def test_a_held_account_is_not_flagged_by_itself(store: StateStore) -> None:
+    """The held account's own key creation reads no mass from its own hold."""
+    store.observe_signup("s1", T0, _signup("X", device="d", card="c"))
+    _decide(store, "X", 4)
+    assert _key_flag(store, "k1", "X", T0 + 10) == 0.0
+    again = store.observe_signup("s2", T0, _signup("X", device="d"))  # a repeat signup
+    assert again.group_flagged == 1.0  # the device's mass is there, for others to see
+    assert _key_flag(store, "k2", "X", T0 + 30) == 0.0
+
+
+def test_allow_and_challenge_flag_nothing(store: StateStore) -> None:
+    """Only REVIEW and BLOCK hold an account; ALLOW and CHALLENGE leave every mass at 0."""
+    store.observe_signup("s1", T0, _signup("Y", device="d"))
+    store.observe_signup("s2", T0 + 1, _signup("X", device="d"))
+    store.observe_signup("s3", T0 + 2, _signup("V", device="d"))
+    _decide(store, "X", 1)
+    _decide(store, "V", 2)
+    assert _key_flag(store, "k1", "Y", T0 + 3) == 0.0
+    assert store.observe_signup("s4", T0 + 3, _signup("Z", device="d")).group_flagged == 0.0
+
+
+def test_flag_mass_is_none_without_links_or_account(store: StateStore) -> None:
+    """A signup with no group link has no flag mass; a key of an unknown account neither."""
+    assert store.observe_signup("s1", T0, _signup("A", ip="i")).group_flagged is None
+    assert _key_flag(store, "k1", "ghost", T0) is None
+    assert _key_flag(store, "k2", "A", T0) == 0.0
+
+
 # -- the same stream, every store ---------------------------------------------------------------
 
 Step = tuple[str, str, float, object]
@@ -374,6 +471,8 @@ def _replay(store: StateStore, steps: list[Step]) -> list[object]:
         else:
             assert isinstance(payload, int)
             store.remember_decision(key, at, payload)
+            if payload >= HOLDING and isinstance(store, RedisStateStore):
+                store.flush()  # a hold reaches other accounts at most a linger late: settle it
     return out
 
 
@@ -397,6 +496,9 @@ def test_every_store_replays_a_stream_identically(
     assert {None, 0, GROUP_CAP} <= groups
     assert any(s.group is not None and _widest(s) < s.group < GROUP_CAP for s in signups)
     assert any(s.group == GROUP_CAP and _widest(s) < GROUP_CAP for s in signups)
+    assert any(s.group_flagged and s.group_flagged % 1 for s in signups)  # decayed, summed
+    keys = [s for s in expected if isinstance(s, ApiKeyState)]
+    assert any(s.group_flagged and s.group_flagged % 1 for s in keys)
     for kind in ("redis", "redis-cluster"):
         assert _replay(make_store(kind, link_cap=link_cap), steps) == expected, kind
 
@@ -479,12 +581,37 @@ def test_one_script_call_per_request_on_single_redis(
     client.close()
 
 
+def test_a_hold_adds_no_round_trip_to_requests_on_single_redis(
+    private_redis: RedisProcess, writes: list[int]
+) -> None:
+    """Requests stay one EVALSHA each around a hold; the hold's fan-out is three, off the path."""
+    store = RedisStateStore(private_redis.url)
+    client = private_redis.client()
+    store.observe_signup("warm", T0, FULL)
+    client.config_resetstat()
+    writes[0] = 0
+    for i in range(5):
+        store.observe_signup(f"s{i}", T0 + i, SignupKeys(f"m{i}", device="d", card="c"))
+    store.remember_decision("m0", 0.9, 4)  # holds m0: flags d and c, pushes to m1..m4
+    store.flush()
+    for i in range(5):
+        store.observe_api_key(f"k{i}", T0, ApiKeyKeys(f"m{i}"))
+    assert writes[0] == 5 + 3 + 5  # the hold: D (mark), F (links), A (pushes)
+    assert _calls([client], "evalsha") == 13
+    flagged = store.observe_api_key("k9", T0, ApiKeyKeys("m4")).group_flagged
+    assert flagged == 2.0  # device and card
+    store.close()
+    client.close()
+
+
 def test_cluster_claims_the_event_then_one_script_per_slot(
     make_store: StoreFactory, redis_cluster: RedisClusterProcesses, writes: list[int]
 ) -> None:
     """On Cluster a request is one SET NX, then one EVALSHA per slot in one write per node."""
     store = make_store("redis-cluster")
     store.observe_signup("warm", T0, FULL)
+    assert isinstance(store, RedisStateStore)
+    store.flush()  # the new account's snapshot, written in the background on Cluster
     clients = [node.client() for node in redis_cluster.nodes]
     for client in clients:
         client.config_resetstat()
@@ -502,14 +629,16 @@ def test_every_key_expires(private_redis: RedisProcess) -> None:
     """Nothing is kept without a TTL: minute buckets an hour, the rest at most the retention."""
     store = RedisStateStore(private_redis.url, retention_s=10 * 86400, ttl_slack_s=60)
     store.observe_signup("s1", T0, FULL)
-    store.remember_decision("a1", 0.5, 1)
+    store.remember_decision("a1", 0.5, 3)  # holds a1: a flag hash per group link
     store.observe_api_key("k1", T0, KEY_FULL)
-    store.remember_decision("nobody", 0.5, 1)  # no record: writes nothing
+    store.remember_decision("nobody", 0.5, 4)  # no record: writes nothing
+    store.flush()
     client = private_redis.client()
     ttls = {key.decode(): client.ttl(key) for key in client.scan_iter()}
-    signup_keys = len(SIGNUP_ENTITIES) * 2 + len(SIGNUP_LINKS)
+    signup_keys = len(SIGNUP_ENTITIES) * 2 + len(SIGNUP_LINKS) + len(GROUP_LINKS)
     key_keys = len(API_KEY_ENTITIES) * 2 + len(API_KEY_LINKS)
-    assert len(ttls) == signup_keys + key_keys + 1 + 2  # buckets and links, account, event ids
+    assert len(ttls) == signup_keys + key_keys + 1 + 2  # buckets, links, flags, account, events
+    assert sum(key.endswith(":f") for key in ttls) == len(GROUP_LINKS)
     assert all(0 < ttl <= 10 * 86400 for ttl in ttls.values())
     assert {ttl for key, ttl in ttls.items() if key.endswith(":m")} <= set(range(3600, 3661))
     store.close()

@@ -11,12 +11,13 @@ import pytest
 
 from service.domain import Action, EventType
 from service.events import StreamRecord
+from service.features import names
 from service.model import load_model
 from service.model.artifact import Thresholds
 from service.signals import SignalExtractor
 from tests.factories import make_artifact
 from training.batch import decide
-from training.dataset import attach_signup_decisions, build_dataset, concat
+from training.dataset import account_fold, attach_signup_decisions, build_dataset, concat
 from training.evaluate import decided_events, replay_decisions
 from training.simulate import load_config, simulate
 
@@ -106,3 +107,32 @@ def test_concat_keeps_streams_apart(
         assert len(rows) == len(first.rows(event_type)) + len(second.rows(event_type))
     positions = sorted(both.signup.positions + both.api_key.positions)
     assert len(set(positions)) == len(positions)
+
+
+def test_held_account_features_equal_a_replay_with_a_lookup_scorer(
+    records: list[StreamRecord], extractor: SignalExtractor
+) -> None:
+    """Key rows patched with looked-up decisions carry the flag mass a scorer replay gives."""
+    truth = {r.event.account_id: r.truth.label for r in records if r.truth is not None}
+    plain = build_dataset(records, extractor)
+    # Every fraud account blocked, a third of the others reviewed, the rest allowed: holds
+    # flow through campaigns' shared identifiers and through ordinary shared ones.
+    decided = {
+        account: Action.BLOCK
+        if label == "fraud"
+        else (Action.REVIEW if account_fold(account, 3) == 0 else Action.ALLOW)
+        for account, label in truth.items()
+    }
+
+    def scorer(account: str, _vector: npt.NDArray[np.float64]) -> tuple[float, Action]:
+        return 0.5, decided[account]
+
+    replayed = build_dataset(records, extractor, scorer)
+    actions = np.asarray([int(decided[a]) for a in plain.signup.accounts], dtype=np.int64)
+    patched = attach_signup_decisions(plain, np.full(len(actions), 0.5), actions)
+    np.testing.assert_array_equal(patched.api_key.matrix(), replayed.api_key.matrix())
+    column = names(EventType.API_KEY).index("account_group_flagged")
+    flagged = patched.api_key.matrix()[:, column]
+    assert (flagged > 0).sum() >= 5
+    assert (flagged % 1 > 0).any()  # decayed, not whole counts
+    assert np.isnan(plain.api_key.matrix()[:, column]).sum() == np.isnan(flagged).sum()

@@ -8,14 +8,14 @@ import time
 import pytest
 
 from service.errors import StateUnavailable
-from service.state.attach import Attacher, Batch
+from service.state.attach import Attacher, Attachment, Batch
 
 
 class _Recorder:
     """A write function that records every batch it is given."""
 
     def __init__(self, delay_s: float = 0.0, fail: bool = False) -> None:
-        self.batches: list[dict[str, tuple[float, int]]] = []
+        self.batches: list[dict[str, Attachment]] = []
         self.delay_s = delay_s
         self.fail = fail
 
@@ -38,7 +38,26 @@ def test_attachments_made_together_are_written_together() -> None:
     attacher.close()
     assert len(write.batches) == 1
     assert len(write.batches[0]) == 40
-    assert write.batches[0]["a0"] == (40.0, 1)
+    assert write.batches[0]["a0"] == Attachment((40.0, 1))
+
+
+def test_a_holding_decision_stays_a_hold_when_a_later_one_replaces_it() -> None:
+    """The latest decision wins, but one REVIEW or BLOCK queued in between still holds."""
+    write = _Recorder()
+    attacher = Attacher(write, linger_s=10.0)
+    attacher.add("held", 0.9, 4)
+    attacher.add("held", 0.1, 1)
+    attacher.add("fine", 0.2, 2)
+    attacher.snapshot("new", 1.5, 7.0, 3)
+    attacher.flush()
+    assert write.batches == [
+        {
+            "held": Attachment((0.1, 1), hold=True),
+            "fine": Attachment((0.2, 2)),
+            "new": Attachment(snapshot=(1.5, 7.0, 3)),
+        }
+    ]
+    attacher.close()
 
 
 def test_settle_waits_for_the_account_in_flight() -> None:
@@ -48,7 +67,7 @@ def test_settle_waits_for_the_account_in_flight() -> None:
     attacher.add("acct", 0.5, 2)
     time.sleep(0.05)  # the background thread is now inside the slow write
     attacher.settle("acct")
-    assert write.batches == [{"acct": (0.5, 2)}]
+    assert write.batches == [{"acct": Attachment((0.5, 2))}]
     attacher.close()
 
 

@@ -31,6 +31,7 @@ from service.state import MemoryStateStore
 from service.state.base import (
     API_KEY_ENTITIES,
     API_KEY_LINKS,
+    GROUP_LINKS,
     SIGNUP_ENTITIES,
     SIGNUP_LINKS,
     AccountRecord,
@@ -195,6 +196,12 @@ def ref_signup(signals: SignupSignals, state: SignupState | None) -> npt.NDArray
         if hour is not None and week:
             share = min(1.0, hour / week)
     out["email_domain_recent_share"] = share
+    growth = NAN
+    if state is not None:
+        hours = [state.velocity[SIGNUP_ENTITIES.index(e) * _W + _H1] for e in GROUP_LINKS]
+        if any(h is not None for h in hours):
+            growth = float(sum(h for h in hours if h is not None))
+    out["group_new_1h"] = growth
     return _ref_vector(_SIGNUP_NAMES, out)
 
 
@@ -218,6 +225,8 @@ def ref_api_key(
             "same_ip_as_signup",
             "same_prefix_as_signup",
             "same_device_as_signup",
+            "account_group_flagged",
+            "account_group_flagged_share",
         ):
             out[name] = NAN
         out["account_known"] = NAN if state is None else 0.0
@@ -232,6 +241,11 @@ def ref_api_key(
         out["same_ip_as_signup"] = _same(keys.ip, account.ip)
         out["same_prefix_as_signup"] = _same(keys.ip_prefix, account.ip_prefix)
         out["same_device_as_signup"] = _same(keys.device, account.device)
+        flagged = None if state is None else state.group_flagged
+        out["account_group_flagged"] = _num(flagged)
+        out["account_group_flagged_share"] = (
+            NAN if flagged is None else min(1.0, flagged / max(1, account.group or 0))
+        )
     out["account_keys_before"] = NAN if state is None else float(state.keys_before)
     out["key_name_length"] = _num(signals.key_name_length)
     _ref_device(signals.device, out)
@@ -264,6 +278,7 @@ signup_states = st.none() | st.builds(
     ),
     linked=st.lists(_counts, min_size=len(SIGNUP_LINKS), max_size=len(SIGNUP_LINKS)).map(tuple),
     group=_counts,
+    group_flagged=st.none() | st.floats(0.0, 1e6),
 )
 accounts = st.none() | st.builds(
     AccountRecord,
@@ -273,6 +288,7 @@ accounts = st.none() | st.builds(
     device=_hashes,
     score=st.none() | st.floats(0.0, 1.0),
     action=st.none() | st.integers(0, 3),
+    group=st.none() | st.integers(0, 100),
 )
 api_key_states = st.none() | st.builds(
     ApiKeyState,
@@ -285,6 +301,7 @@ api_key_states = st.none() | st.builds(
         _counts, min_size=len(API_KEY_ENTITIES) * _W, max_size=len(API_KEY_ENTITIES) * _W
     ).map(tuple),
     linked=st.lists(_counts, min_size=len(API_KEY_LINKS), max_size=len(API_KEY_LINKS)).map(tuple),
+    group_flagged=st.none() | st.floats(0.0, 1e6),
 )
 api_key_keys = st.builds(
     ApiKeyKeys, account=st.just("a"), ip=_hashes, ip_prefix=_hashes, device=_hashes

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from service.state import flags
 from service.state.base import (
     API_KEY_ENTITIES,
     API_KEY_LINKS,
@@ -72,6 +73,10 @@ class _Account:
     keys: int = 0
     first_key_at: float | None = None
     last: float = 0.0
+    links: dict[str, str] = field(default_factory=dict)  # group link -> key
+    held: bool = False
+    flag: float | None = None
+    flag_at: float = 0.0
 
 
 class ReferenceStore:
@@ -84,6 +89,7 @@ class ReferenceStore:
         self._lock = threading.Lock()
         self._counters: dict[str, _Counter] = {}
         self._links: dict[str, _Links] = {}
+        self._flags: dict[str, tuple[float, float]] = {}  # "s:link:key" -> (mass, since)
         self._accounts: dict[str, _Account] = {}
         self._events: dict[str, float] = {}
         self._ops = 0
@@ -94,16 +100,26 @@ class ReferenceStore:
         duplicate = self._seen(event_id, at)
         velocity = self._velocity("s", SIGNUP_ENTITIES, keys.entity, at, record=not duplicate)
         group = self._group("s", GROUP_LINKS, keys.entity, keys.account)
+        links = {name: key for name in GROUP_LINKS if (key := keys.entity(name)) is not None}
+        flagged = None
+        if links:
+            flagged = 0.0
+            for name, key in links.items():
+                mass, since = self._flags.get(f"s:{name}:{key}", (None, 0.0))
+                flagged += flags.decayed(mass, since, at)
         linked = self._linked("s", SIGNUP_LINKS, keys.entity, keys.account, at, not duplicate)
         if not duplicate:
-            record = AccountRecord(at, keys.ip, keys.ip_prefix, keys.device)
+            record = AccountRecord(at, keys.ip, keys.ip_prefix, keys.device, group=group)
             entry = self._accounts.get(keys.account)
             if entry is None:
-                self._accounts[keys.account] = _Account(record, last=at)
-            elif entry.record is None:
-                entry.record = record
+                entry = self._accounts[keys.account] = _Account(None, last=at)
+            if entry.record is None:
+                entry.record, entry.links = record, links
+                if flagged:
+                    entry.flag, entry.flag_at = flagged, at
         self._tick(at)
-        return SignupState(duplicate, velocity, linked, group)
+        mass = None if flagged is None else flags.value(flagged)
+        return SignupState(duplicate, velocity, linked, group, mass)
 
     def observe_api_key(self, event_id: str, at: float, keys: ApiKeyKeys) -> ApiKeyState:
         """Read the account and key counts before ``at`` and record this creation."""
@@ -114,6 +130,9 @@ class ReferenceStore:
         record = account.record if account else None
         keys_before = account.keys if account else 0
         first_key_at = account.first_key_at if account else None
+        flagged = None
+        if account is not None and record is not None:
+            flagged = flags.value(flags.decayed(account.flag, account.flag_at, at))
         if not duplicate:
             if account is None:
                 account = self._accounts[keys.account] = _Account(None, last=at)
@@ -122,19 +141,31 @@ class ReferenceStore:
                 account.first_key_at = at
             account.last = max(account.last, at)
         self._tick(at)
-        return ApiKeyState(duplicate, record, keys_before, first_key_at, velocity, linked)
+        return ApiKeyState(duplicate, record, keys_before, first_key_at, velocity, linked, flagged)
 
     def remember_decision(self, account: str, score: float, action: int) -> None:
         """Attach the signup decision to the account."""
         entry = self._accounts.get(account)
         if entry is not None and entry.record is not None:
             entry.record = replace(entry.record, score=score, action=action)
+            if action >= flags.HOLDING and not entry.held:
+                entry.held = True
+                at = entry.record.signup_at
+                for name, key in entry.links.items():
+                    mass, since = self._flags.get(f"s:{name}:{key}", (None, 0.0))
+                    self._flags[f"s:{name}:{key}"] = flags.add(mass, since, at)
+                    members = self._links.get(f"s:{name}:{key}")
+                    for member in () if members is None else members.accounts:
+                        other = self._accounts.get(member)
+                        if member != account and other is not None and other.record is not None:
+                            other.flag, other.flag_at = flags.add(other.flag, other.flag_at, at)
 
     def size(self) -> dict[str, int]:
         """How many keys of each kind are held."""
         return {
             "counters": len(self._counters),
             "links": len(self._links),
+            "flags": len(self._flags),
             "accounts": len(self._accounts),
             "events": len(self._events),
         }
@@ -212,6 +243,7 @@ class ReferenceStore:
         horizon = self._latest - self._retention
         self._counters = {k: c for k, c in self._counters.items() if c.last >= horizon}
         self._links = {k: v for k, v in self._links.items() if v.last >= horizon}
+        self._flags = {k: f for k, f in self._flags.items() if f[1] >= horizon}
         self._accounts = {k: a for k, a in self._accounts.items() if a.last >= horizon}
         self._events = {k: t for k, t in self._events.items() if t >= horizon}
 

@@ -141,3 +141,29 @@ def test_a_zero_count_reads_as_first_seen() -> None:
     key = next(f for f in FEATURES[EventType.API_KEY] if f.name == "vel_key_device_1h")
     assert describe(key, 0.0)[1].startswith("No earlier key came from this device")
     assert describe(key, 2.0)[1].startswith("2 earlier keys")
+
+
+def test_risk_from_held_accounts_reads_as_something_a_reviewer_can_check() -> None:
+    """Held linked accounts, their share and the group's growth name the count and the decay."""
+    by_name = {f.name: f for f in FEATURES[EventType.API_KEY] + FEATURES[EventType.SIGNUP]}
+    code, message = describe(by_name["account_group_flagged"], 3.0)
+    assert code == "LINKED_ACCOUNTS_HELD"
+    assert message == (
+        "3.0 accounts sharing this account's device, card, phone number or mailbox were held "
+        "or blocked (one per shared identifier, halved every 3 days)"
+    )
+    code, message = describe(by_name["account_group_flagged"], 0.0)
+    assert message.startswith("No account sharing this account's device")
+    code, message = describe(by_name["account_group_flagged_share"], 0.25)
+    assert (code, message[:47]) == (
+        "LINKED_ACCOUNTS_HELD_SHARE",
+        "Held or blocked accounts sharing its identifier",
+    )
+    assert "25%" in message
+    code, message = describe(by_name["group_new_1h"], 12.0)
+    assert (code, message) == (
+        "LINKED_GROUP_GROWTH",
+        "12 earlier signups in the last hour used this signup's device, card, phone number "
+        "or mailbox",
+    )
+    assert describe(by_name["account_group_flagged"], math.nan)[0] == "ACCOUNT_UNKNOWN"
