@@ -27,9 +27,9 @@ IntArray = npt.NDArray[np.int64]
 class TrainConfig:
     """Training settings (the pipeline reads them from the ``training:`` section of a config)."""
 
-    num_boost_round: int = 600
+    num_boost_round: int = 300
     early_stopping_rounds: int = 50
-    learning_rate: float = 0.05
+    learning_rate: float = 0.1
     num_leaves: int = 31
     min_data_in_leaf: int = 40
     feature_fraction: float = 0.8
