@@ -60,9 +60,7 @@ def _zero_velocity(
 def _zero_links(
     linked: tuple[int | None, ...], links: tuple[str, ...], kinds: Iterable[str]
 ) -> tuple[int | None, ...]:
-    return tuple(
-        0 if (links[i] in kinds and v is not None) else v for i, v in enumerate(linked)
-    )
+    return tuple(0 if (links[i] in kinds and v is not None) else v for i, v in enumerate(linked))
 
 
 def forgive_signup(state: SignupState, kinds: frozenset[str]) -> SignupState:

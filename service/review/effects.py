@@ -3,11 +3,11 @@
 FRAUD accounts (later key creations blocked), LEGITIMATE accounts with an unused release (their
 next key creation allowed), denied identifier keys with their expiry, allowed identifier keys
 (a LEGITIMATE account's: exempt from velocity, :meth:`Effects.allowed`) with theirs, and each
-account's open case id. The database is the truth; :class:`EffectsSync` loads it at start and then follows the
-audit log (``review_audit``, append-only, by id) so a verdict given through any process reaches
-every scorer within ``sync_interval_s`` -- and at once in the process that gave it. Reads on
-the request path are dict and set lookups without a lock (single operations are atomic under
-the GIL); writers replace or update under a lock.
+account's open case id. The database is the truth; :class:`EffectsSync` loads it at start and
+then follows the audit log (``review_audit``, append-only, by id) so a verdict given through
+any process reaches every scorer within ``sync_interval_s`` -- and at once in the process that
+gave it. Reads on the request path are dict and set lookups without a lock (single operations
+are atomic under the GIL); writers replace or update under a lock.
 """
 
 from __future__ import annotations
@@ -263,6 +263,7 @@ class Effects:
         excess = len(self.allow) - self._config.allow_max
         if excess <= 0:
             return
+
         # Expired keys go first, then the oldest; one sort per load, only when over the bound.
         def age(key: str) -> tuple[bool, float, str]:
             owners = self._allow_owners[key]

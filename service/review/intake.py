@@ -3,9 +3,9 @@
 Called by the scorer after the policy for every decision; no I/O. It
 
 - applies verdict effects: an identifier on the review deny list blocks; an identifier on the
-  allow list had its velocity left out by the featurizer, which the reasons say last; a FRAUD account's key
-  creations are blocked; a LEGITIMATE account's next key creation is allowed (unless a deny
-  list matches: new evidence);
+  allow list had its velocity left out by the featurizer, which the reasons say last; a FRAUD
+  account's key creations are blocked; a LEGITIMATE account's next key creation is allowed
+  (unless a deny list matches: new evidence);
 - gives a REVIEW (and, if configured, a BLOCK) decision its case id: the account's open case,
   else a new id remembered as its open case -- no database round trip;
 - returns the extra the decision's journal line carries (``rv``): the signup's identifier keys

@@ -145,9 +145,9 @@ case_events = Table(
 identifier_links = Table(
     "identifier_links",
     metadata,
-    Column("key", String(64), nullable=False),  # keyed hash (IP: /24 hash + time bucket)
+    Column("key", String(64), nullable=False),  # keyed hash (IP /24, cells: + time bucket)
     Column("account_id", String(128), nullable=False),
-    Column("kind", String(16), nullable=False),  # device | card | phone | email | ip24
+    Column("kind", String(16), nullable=False),  # service.review.config.LINK_KINDS
     Column("at", Float, nullable=False),
     Column("rank", Integer, nullable=False),  # n-th account seen with the key (1-based)
     Column("decision_id", String(36), nullable=False),

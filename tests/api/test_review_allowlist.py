@@ -40,7 +40,7 @@ def _logged(o: Ops, i: int) -> tuple[dict[str, Any], dict[str, str]]:
     return dict(zip(_NAMES, orjson.loads(row.features), strict=True)), orjson.loads(row.signals)
 
 
-def _resolve(o: Ops, account: str, verdict: int) -> None:
+def _resolve(o: Ops, account: str, verdict: rpb.Verdict) -> None:
     (case,) = [c for c in o.cases() if c.account_id == account]
     o.review.ResolveCase(
         rpb.ResolveCaseRequest(case_id=case.case_id, verdict=verdict), metadata=o.meta("reviewer")

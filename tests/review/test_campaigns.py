@@ -119,13 +119,13 @@ def test_ip_links_only_within_a_window(engine: Engine) -> None:
 
 def test_coordination_cells_link_within_their_window_up_to_their_cap(engine: Engine) -> None:
     """A phone block links its first cell_link_cap accounts of one day, not across days."""
-    writer = ReviewWriter(ReviewConfig(cell_link_cap=3, cell_window_s=86400, recompute_interval_s=0))
+    writer = ReviewWriter(
+        ReviewConfig(cell_link_cap=3, cell_window_s=86400, recompute_interval_s=0)
+    )
     day = 86400.0
     pairs = [_pair(i, f"a{i}", 10.0 + i, {"phone_block": "farm"}) for i in range(6)]
     pairs += [_pair(10, "late", 10.0 + 2 * day, {"phone_block": "farm"})]
-    pairs += [
-        _pair(20 + i, f"t{i}", 50.0 + i, {"identity_bin": "template+bin"}) for i in range(2)
-    ]
+    pairs += [_pair(20 + i, f"t{i}", 50.0 + i, {"identity_bin": "template+bin"}) for i in range(2)]
     _write(engine, writer, [pairs[:3], pairs[3:]])
     with engine.begin() as conn:
         assert _partition(camp.stored(conn)) == {
