@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -15,7 +16,8 @@ from service.api.gen.signupguard.v1 import scoring_pb2 as pb
 from service.domain import EventType
 from service.features.spec import FEATURES
 from service.store.schema import decisions
-from tests.api.review_ops import Ops, unlinked_signup
+from tests.api.conftest import Served
+from tests.api.review_ops import Ops, unlinked_signup, wait_for
 
 _NAMES = [f.name for f in FEATURES[EventType.SIGNUP]]
 DEVICE = ("vel_device_10m", "vel_device_1h", "vel_device_24h", "vel_device_7d")
@@ -109,8 +111,9 @@ def test_entries_expire_and_counting_resumes(
 def test_the_list_keeps_only_the_newest_keys(
     ops_factory: Callable[..., Ops], database_url: str
 ) -> None:
-    """With room for one account's four keys, a second verdict evicts the first one's."""
-    o = ops_factory(database_url, review_allow_max=4)
+    """With room for one account's three keys (device, card, mailbox; the test phones are not
+    valid numbers), a second verdict evicts the first one's."""
+    o = ops_factory(database_url, review_allow_max=3)
     o.signups(range(2))
     o.signups(range(10, 12), device="dev-0")  # dev-0: acct-0's device, now busy
     o.signups(range(12, 14), device="dev-1")
@@ -120,7 +123,7 @@ def test_the_list_keeps_only_the_newest_keys(
     _resolve(o, "acct-1", rpb.VERDICT_LEGITIMATE)
     review = o.served.components.review
     assert review is not None
-    assert len(review.effects.allow) == 4
+    assert len(review.effects.allow) == 3
     _score(o, 21, "dev-0")
     _score(o, 22, "dev-1")
     evicted, kept = _logged(o, 21), _logged(o, 22)
@@ -155,3 +158,29 @@ def test_undoing_a_campaign_verdict_removes_its_entries(ops: Ops) -> None:
     feats, signals = _logged(ops, 21)
     assert "review_allow" not in signals
     assert feats["vel_device_1h"] == 6
+
+
+def test_another_replica_picks_the_entries_up(
+    ops_factory: Callable[..., Ops], serve: Callable[..., Served], database_url: str, tmp_path: Path
+) -> None:
+    """A verdict given through one server reaches another server's scoring path on the same
+    database through the audit-log sync, not through a read per request."""
+    o = ops_factory(database_url)
+    o.signups(range(3), device="family-tablet")
+    other = serve(
+        database_url=database_url,
+        policy_file=tmp_path / "policy.yaml",
+        spool_dir=tmp_path / "spool-other",
+    )
+    review = other.components.review
+    assert review is not None
+    assert review.effects.allow == {}
+    _resolve(o, "acct-0", rpb.VERDICT_LEGITIMATE)
+    wait_for(lambda: len(review.effects.allow) == 3)  # device, card, mailbox (no valid phone)
+    request = unlinked_signup(20)
+    request.device.device_id = "family-tablet"
+    answer = other.stub.ScoreSignup(request, timeout=10).decision
+    assert answer.reasons[-1].code == "REVIEW_ALLOWLIST"
+    assert other.components.store.flush(30)
+    feats, signals = _logged(o, 20)
+    assert (feats["vel_device_1h"], signals["review_allow"]) == (0, "device")
