@@ -134,7 +134,14 @@ def build_components(
         },
         shadow,
     )
-    featurizer = Featurizer(extractor, state, Hasher(settings.hash_key.get_secret_value().encode()))
+    featurizer = Featurizer(
+        extractor,
+        state,
+        Hasher(settings.hash_key.get_secret_value().encode()),
+        allow=review.effects
+        if review is not None and review.config.allow_legitimate_identifiers
+        else None,
+    )
     rules = RuleEngine(RuleStore(store.engine), metrics.registry if metrics else None)
     rules.start(settings.rules_poll_interval_s)
     scorer = Scorer(
@@ -203,9 +210,14 @@ def review_config(settings: Settings) -> ReviewConfig:
         claim_ttl_s=settings.review_claim_ttl_s,
         block_opens_case=settings.review_block_opens_case,
         deny_ttl_s=settings.review_deny_ttl_s,
+        allow_legitimate_identifiers=settings.review_allow_legitimate,
+        allow_ttl_s=settings.review_allow_ttl_s,
+        allow_max=settings.review_allow_max,
         link_cap=settings.review_link_cap,
         ip_link_cap=settings.review_ip_link_cap,
         ip_window_s=settings.review_ip_window_s,
+        cell_link_cap=settings.review_cell_link_cap,
+        cell_window_s=settings.review_cell_window_s,
         recompute_interval_s=settings.review_recompute_interval_s,
     )
 

@@ -199,6 +199,17 @@ class Settings(BaseSettings):
     review_deny_ttl_s: float = Field(
         30 * 86400.0, gt=0, description="How long a FRAUD verdict keeps device/card/phone denied."
     )
+    review_allow_legitimate: bool = Field(
+        True,
+        description="A LEGITIMATE verdict puts the account's device/card/phone/mailbox on the "
+        "allow list: their velocity and linkage no longer count against later events.",
+    )
+    review_allow_ttl_s: float = Field(
+        30 * 86400.0, gt=0, description="How long a LEGITIMATE verdict's allow-list entries last."
+    )
+    review_allow_max: int = Field(
+        100_000, ge=1, description="Allow-list keys kept (past it, the oldest are evicted)."
+    )
     review_link_cap: int = Field(
         100, ge=1, description="Accounts an identifier links into a campaign (the first ones)."
     )
@@ -207,6 +218,15 @@ class Settings(BaseSettings):
     )
     review_ip_window_s: float = Field(
         3600.0, gt=0, description="IPs link accounts only within windows this long."
+    )
+    review_cell_link_cap: int = Field(
+        20,
+        ge=0,
+        description="Accounts a coordination cell (phone block; identity template with card "
+        "BIN) links within one review_cell_window_s (0: cells link nothing).",
+    )
+    review_cell_window_s: float = Field(
+        86400.0, gt=0, description="Coordination cells link accounts only within windows this long."
     )
     review_recompute_interval_s: float = Field(
         3600.0, ge=0, description="Full campaign recompute every this often (0: never)."

@@ -10,6 +10,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from service.allow import (
+    API_KEY_ALLOWABLE,
+    SIGNAL,
+    SIGNUP_ALLOWABLE,
+    AllowList,
+    forgive_api_key,
+    forgive_signup,
+)
 from service.domain import ApiKeyEvent, SignupEvent
 from service.errors import StateUnavailable
 from service.features import extract_api_key, extract_signup
@@ -23,6 +31,8 @@ from service.signals.types import ApiKeySignals, SignupSignals
 from service.state import ApiKeyKeys, SignupKeys, StateStore
 
 logger = logging.getLogger(__name__)
+
+_NONE: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +56,18 @@ class Featurized:
 class Featurizer:
     """Computes feature vectors against a state store; thread-safe if the store is."""
 
-    def __init__(self, extractor: SignalExtractor, state: StateStore, hasher: Hasher) -> None:
+    def __init__(
+        self,
+        extractor: SignalExtractor,
+        state: StateStore,
+        hasher: Hasher,
+        allow: AllowList | None = None,
+    ) -> None:
+        """``allow``: the review allow list (its identifiers' velocity does not count)."""
         self._extractor = extractor
         self._state = state
         self._hash = hasher
+        self._allow = allow
         # Kinds whose values repeat across requests hash through a memo (same hashes).
         self._ip_prefix_hash = hasher.memo("ip_prefix")
         self._domain_hash = hasher.memo("email_domain")
@@ -95,6 +113,9 @@ class Featurizer:
         except StateUnavailable as exc:
             logger.warning("state unavailable, scoring without it: %s", exc)
             state = None
+        allowed = self._allowed(keys, SIGNUP_ALLOWABLE)
+        if allowed and state is not None:
+            state = forgive_signup(state, allowed)
         clock.mark("state")
         rules = RuleInputs(
             email_domain=email.domain,
@@ -114,6 +135,7 @@ class Featurizer:
             "ip_country": ip.country,
             "ip_prefix": keys.ip_prefix,
             "language": locale.primary_language,
+            SIGNAL: _listed(allowed),
         }
         return Featurized(
             vector=vector,
@@ -144,6 +166,9 @@ class Featurizer:
         except StateUnavailable as exc:
             logger.warning("state unavailable, scoring without it: %s", exc)
             state = None
+        allowed = self._allowed(keys, API_KEY_ALLOWABLE)
+        if allowed and state is not None:
+            state = forgive_api_key(state, allowed)
         clock.mark("state")
         vector = extract_api_key(sig, state, keys, at)
         clock.mark("features")
@@ -151,6 +176,7 @@ class Featurizer:
             "ip_country": sig.device.ip.country,
             "ip_prefix": keys.ip_prefix,
             "language": sig.device.locale.primary_language,
+            SIGNAL: _listed(allowed),
         }
         return Featurized(
             vector=vector,
@@ -164,12 +190,25 @@ class Featurizer:
             parsed=sig,
         )
 
+    def _allowed(self, keys: SignupKeys | ApiKeyKeys, kinds: tuple[str, ...]) -> frozenset[str]:
+        """The kinds of this event's identifiers on the review allow list (usually none)."""
+        allow = self._allow
+        if allow is None:
+            return _NONE
+        found = [k for k in kinds if (key := keys.entity(k)) is not None and allow.allowed(key)]
+        return frozenset(found) if found else _NONE
+
     def remember_signup(self, account_id: str, score: float, action: int) -> None:
         """Attach a signup's decision to its account (read by later API-key features)."""
         try:
             self._state.remember_decision(account_id, score, action)
         except StateUnavailable as exc:
             logger.warning("could not attach the signup decision to the account: %s", exc)
+
+
+def _listed(kinds: frozenset[str]) -> str | None:
+    """Allowed kinds as the logged signal: sorted, comma-separated; None when none."""
+    return ",".join(sorted(kinds)) if kinds else None
 
 
 def _user_agent(raw: str | None) -> str | None:

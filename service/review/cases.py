@@ -225,7 +225,7 @@ def events(conn: Connection, case_id: str) -> tuple[CaseEvent, ...]:
 
 
 def linked(conn: Connection, account_id: str) -> tuple[LinkedAccount, ...]:
-    """Accounts sharing a device, card, phone, mailbox or IP /24 window with this one."""
+    """Accounts sharing a device, card, phone, mailbox, IP /24 window or cell with this one."""
     mine = select(identifier_links.c.key).where(identifier_links.c.account_id == account_id)
     shared: dict[str, set[str]] = {}
     for other, kind in conn.execute(

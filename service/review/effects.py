@@ -1,12 +1,13 @@
 """What verdicts do to later requests, held in memory for the request path.
 
 FRAUD accounts (later key creations blocked), LEGITIMATE accounts with an unused release (their
-next key creation allowed), denied identifier keys with their expiry, and each account's open
-case id. The database is the truth; :class:`EffectsSync` loads it at start and then follows the
-audit log (``review_audit``, append-only, by id) so a verdict given through any process reaches
-every scorer within ``sync_interval_s`` -- and at once in the process that gave it. Reads on
-the request path are dict and set lookups without a lock (single operations are atomic under
-the GIL); writers replace or update under a lock.
+next key creation allowed), denied identifier keys with their expiry, allowed identifier keys
+(a LEGITIMATE account's: exempt from velocity, :meth:`Effects.allowed`) with theirs, and each
+account's open case id. The database is the truth; :class:`EffectsSync` loads it at start and
+then follows the audit log (``review_audit``, append-only, by id) so a verdict given through
+any process reaches every scorer within ``sync_interval_s`` -- and at once in the process that
+gave it. Reads on the request path are dict and set lookups without a lock (single operations
+are atomic under the GIL); writers replace or update under a lock.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, func, select, union
@@ -23,7 +24,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service.review.config import ReviewConfig
 from service.review.model import CaseState, Verdict
-from service.store.schema import account_verdicts, cases, review_audit, review_denylist
+from service.store.schema import (
+    account_verdicts,
+    cases,
+    review_allowlist,
+    review_audit,
+    review_denylist,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,12 +52,18 @@ def chunks(values: Iterable[str], size: int = _CHUNK) -> Iterator[list[str]]:
 class Effects:
     """The in-memory view of verdicts, deny entries and open cases."""
 
-    def __init__(self, config: ReviewConfig) -> None:
+    def __init__(self, config: ReviewConfig, now: Callable[[], float] = time.time) -> None:
         self._config = config
+        self._now = now
         self._lock = threading.Lock()
         self.fraud: set[str] = set()
         self.released: set[str] = set()
         self.deny: dict[str, float] = {}  # key -> expires_at (wall clock)
+        # Allow list: key -> expires_at, the latest of its owners' (read on the request path),
+        # and key -> {account: (added_at, expires_at)} (its owners: LEGITIMATE accounts).
+        self.allow: dict[str, float] = {}
+        self._allow_owners: dict[str, dict[str, tuple[float, float]]] = {}
+        self._allow_keys: dict[str, set[str]] = {}  # account -> its allowed keys
         self._open: OrderedDict[str, str] = OrderedDict()  # account -> open case id
         self._deny_owner: dict[str, tuple[str, float]] = {}  # key -> (account, expires_at)
 
@@ -62,6 +75,18 @@ class Effects:
             return False
         expires = self.deny.get(key)
         return expires is not None and expires > now
+
+    def allowed(self, key: str) -> bool:
+        """Is this identifier key on the review allow list now (and not denied: new evidence)?
+
+        The featurizer's question (:class:`service.featurize.AllowList`): an allowed key's
+        velocity and linkage do not count against an event. Wall clock, like the deny list.
+        """
+        expires = self.allow.get(key)
+        if expires is None:
+            return False
+        now = self._now()
+        return expires > now and not self.denied(key, now)
 
     def take_release(self, account: str) -> bool:
         """Use the account's release (once); False if it has none."""
@@ -119,8 +144,31 @@ class Effects:
             .where(cases.c.state.in_([CaseState.OPEN.value, CaseState.CLAIMED.value]))
             .order_by(cases.c.opened_at)
         ).all()
-        self._apply(touched, verdicts, denies, opened, now)
+        allows = conn.execute(
+            self._allow_rows(now).where(review_allowlist.c.account_id.in_(chosen))
+        ).all()
+        self._apply(touched, verdicts, denies, opened, now, allows)
         return len(touched)
+
+    def _allow_rows(self, now: float) -> Select[tuple[str, str, float, float]]:
+        """Live allow entries of accounts whose verdict is LEGITIMATE now.
+
+        A later FRAUD verdict on the account suspends its entries (an undo of that verdict
+        brings them back while they last); an undo of the LEGITIMATE one deletes them.
+        """
+        return (
+            select(
+                review_allowlist.c.account_id,
+                review_allowlist.c.key,
+                review_allowlist.c.added_at,
+                review_allowlist.c.expires_at,
+            )
+            .join(account_verdicts, account_verdicts.c.account_id == review_allowlist.c.account_id)
+            .where(
+                account_verdicts.c.verdict == int(Verdict.LEGITIMATE),
+                review_allowlist.c.expires_at > now,
+            )
+        )
 
     def load_all(self, conn: Connection, now: float) -> None:
         """Everything: at start."""
@@ -145,7 +193,12 @@ class Effects:
             .order_by(cases.c.opened_at)
             .limit(self._config.registry_size)
         ).all()
-        self._apply([], verdicts, denies, opened, now)
+        allows = conn.execute(
+            self._allow_rows(now)
+            .order_by(review_allowlist.c.added_at.desc(), review_allowlist.c.key)
+            .limit(self._config.allow_max)
+        ).all()
+        self._apply([], verdicts, denies, opened, now, allows)
 
     def _apply(
         self,
@@ -154,6 +207,7 @@ class Effects:
         denies: Sequence[Any],
         opened: Sequence[Any],
         now: float,
+        allows: Sequence[Any] = (),
     ) -> None:
         with self._lock:
             if accounts:
@@ -166,6 +220,8 @@ class Effects:
                 for key in stale:
                     del self._deny_owner[key]
                     self.deny.pop(key, None)
+                self._drop_allow_owners(touched)
+            self._add_allows(allows, now)
             for row in verdicts:
                 if row.verdict == Verdict.FRAUD:
                     self.fraud.add(row.account_id)
@@ -181,6 +237,46 @@ class Effects:
                 self._deny_owner.pop(oldest, None)
             for row in opened:
                 self._open[row.account_id] = row.case_id
+
+    def _drop_allow_owners(self, accounts: set[str]) -> None:
+        """Forget the allow entries of ``accounts`` (re-read next); keys others own stay."""
+        for account in accounts:
+            for key in self._allow_keys.pop(account, ()):
+                owners = self._allow_owners.get(key)
+                if owners is None:
+                    continue
+                owners.pop(account, None)
+                if owners:
+                    self.allow[key] = max(e for _, e in owners.values())
+                else:
+                    del self._allow_owners[key]
+                    self.allow.pop(key, None)
+
+    def _add_allows(self, rows: Sequence[Any], now: float) -> None:
+        """Add live allow entries; past ``allow_max`` keys, evict those added longest ago."""
+        for row in rows:
+            if row.expires_at > now:
+                owners = self._allow_owners.setdefault(row.key, {})
+                owners[row.account_id] = (row.added_at, row.expires_at)
+                self._allow_keys.setdefault(row.account_id, set()).add(row.key)
+                self.allow[row.key] = max(self.allow.get(row.key, 0.0), row.expires_at)
+        excess = len(self.allow) - self._config.allow_max
+        if excess <= 0:
+            return
+
+        # Expired keys go first, then the oldest; one sort per load, only when over the bound.
+        def age(key: str) -> tuple[bool, float, str]:
+            owners = self._allow_owners[key]
+            return (self.allow[key] > now, max(a for a, _ in owners.values()), key)
+
+        for key in sorted(self.allow, key=age)[:excess]:
+            del self.allow[key]
+            for account in self._allow_owners.pop(key):
+                mine = self._allow_keys.get(account)
+                if mine is not None:
+                    mine.discard(key)
+                    if not mine:
+                        del self._allow_keys[account]
 
 
 class EffectsSync:

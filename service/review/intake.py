@@ -2,9 +2,10 @@
 
 Called by the scorer after the policy for every decision; no I/O. It
 
-- applies verdict effects: an identifier on the review deny list blocks; a FRAUD account's key
-  creations are blocked; a LEGITIMATE account's next key creation is allowed (unless a deny
-  list matches: new evidence);
+- applies verdict effects: an identifier on the review deny list blocks; an identifier on the
+  allow list had its velocity left out by the featurizer, which the reasons say last; a FRAUD
+  account's key creations are blocked; a LEGITIMATE account's next key creation is allowed
+  (unless a deny list matches: new evidence);
 - gives a REVIEW (and, if configured, a BLOCK) decision its case id: the account's open case,
   else a new id remembered as its open case -- no database round trip;
 - returns the extra the decision's journal line carries (``rv``): the signup's identifier keys
@@ -15,11 +16,13 @@ Called by the scorer after the policy for every decision; no I/O. It
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+from service.allow import SIGNAL as ALLOW_SIGNAL
 from service.domain import Action, ApiKeyEvent, Event, Reason, SignupEvent
 from service.featurize import Featurized
 from service.policy import Verdict as PolicyVerdict
@@ -42,6 +45,11 @@ _DENY_REASONS = {
     )
     for kind in DENY_KINDS
 }
+REVIEW_ALLOWLIST = Reason(
+    "REVIEW_ALLOWLIST",
+    "Velocity of identifiers a reviewer cleared (review allow list) was not counted",
+    0.0,
+)
 RELEASE_USED = "r"  # rv key: this decision used the account's release
 
 
@@ -71,6 +79,8 @@ class CaseIntake:
         from_review = False
         if denied:
             action, reasons, from_review = Action.BLOCK, (*denied, *reasons), True
+        elif ALLOW_SIGNAL in feats.signals:
+            reasons = (*reasons, REVIEW_ALLOWLIST)
         if isinstance(event, ApiKeyEvent):
             account = event.account_id
             if self._config.block_fraud and account in effects.fraud:
@@ -96,14 +106,24 @@ class CaseIntake:
 
 
 def _links(keys: SignupKeys) -> dict[str, str]:
+    """The signup's link keys by kind (:data:`service.review.config.LINK_KINDS`)."""
     found = {
         "device": keys.device,
         "card": keys.card,
         "phone": keys.phone,
         "email": keys.email,
         "ip24": keys.ip_prefix,
+        "phone_block": keys.phone_block,
+        "identity_bin": _pair(keys.identity, keys.card_bin),
     }
     return {kind: key for kind, key in found.items() if key is not None}
+
+
+def _pair(a: str | None, b: str | None) -> str | None:
+    """One key for two keyed hashes together (hashed again: still no raw value)."""
+    if a is None or b is None:
+        return None
+    return hashlib.blake2b(f"{a}:{b}".encode(), digest_size=16).hexdigest()
 
 
 def _masks(event: Event, feats: Featurized) -> dict[str, str]:

@@ -91,7 +91,7 @@ class LinkedAccount:
     """Another account sharing identifiers with the case's account."""
 
     account_id: str
-    shared: tuple[str, ...]  # kinds: device, card, phone, email, ip24
+    shared: tuple[str, ...]  # kinds: service.review.config.LINK_KINDS
     score: float | None
     action: Action | None
     verdict: Verdict | None

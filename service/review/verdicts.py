@@ -10,7 +10,9 @@ statements whatever the number of accounts, inside the caller's transaction:
    audit row's (:func:`outcome_id`), so undo finds it without storing it twice;
 3. the account's current verdict (LEGITIMATE: with its release for the next key creation);
 4. its open cases resolved;
-5. FRAUD: its device, card and phone keys on the expiring deny list (one row per key).
+5. FRAUD: its device, card and phone keys on the expiring deny list (one row per key);
+   LEGITIMATE: its device, card, phone and mailbox keys on the expiring allow list for
+   velocity (one row per key and account; expired rows are pruned on the way).
 
 A retried call finds nothing to change and writes nothing. :func:`undo` reverses an action from
 its audit rows, again set-based, and is itself one audit row.
@@ -35,13 +37,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import ColumnElement, Select
 
-from service.review.config import DENY_KINDS, ReviewConfig
+from service.review.config import ALLOW_KINDS, DENY_KINDS, ReviewConfig
 from service.review.model import CaseState, Verdict
 from service.store.schema import (
     account_verdicts,
     cases,
     identifier_links,
     outcomes,
+    review_allowlist,
     review_audit,
     review_denylist,
 )
@@ -185,6 +188,24 @@ def apply(
                 .group_by(identifier_links.c.key, identifier_links.c.kind),
             )
         )
+    if verdict is Verdict.LEGITIMATE and config.allow_legitimate_identifiers:
+        conn.execute(delete(review_allowlist).where(review_allowlist.c.expires_at <= now))
+        conn.execute(
+            insert(review_allowlist).from_select(
+                ["key", "kind", "account_id", "source", "added_at", "expires_at"],
+                select(
+                    identifier_links.c.key,
+                    identifier_links.c.kind,
+                    identifier_links.c.account_id,
+                    literal(action_id),
+                    literal(now),
+                    literal(now + config.allow_ttl_s),
+                ).where(
+                    identifier_links.c.kind.in_(ALLOW_KINDS),
+                    identifier_links.c.account_id.in_(touched),
+                ),
+            )
+        )
     return changed, resolved
 
 
@@ -253,6 +274,7 @@ def undo(conn: Connection, action_id: str, reviewer: str, now: float) -> int:
         )
     )
     conn.execute(delete(review_denylist).where(review_denylist.c.source == action_id))
+    conn.execute(delete(review_allowlist).where(review_allowlist.c.source == action_id))
     restored = conn.execute(
         select(review_audit.c.audit_id).where(mine, review_audit.c.account_id.is_not(None))
     ).all()

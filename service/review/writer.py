@@ -166,11 +166,12 @@ class ReviewWriter:
 
     def _links(self, conn: Connection, links: list[tuple[dict[str, Any], dict[str, str]]]) -> None:
         wanted: dict[tuple[str, str], tuple[str, float, str]] = {}
-        window = self._config.ip_window_s
+        config = self._config
         for row, found in sorted(links, key=lambda e: (e[0]["occurred_at"], e[0]["decision_id"])):
             at = row["occurred_at"]
             for kind, raw in found.items():
-                key = f"{raw}:{int(at // window)}" if kind == "ip24" else raw
+                window = config.window(kind)
+                key = raw if window is None else f"{raw}:{int(at // window)}"
                 wanted.setdefault((key, row["account_id"]), (kind, at, row["decision_id"]))
         keys = sorted({k for k, _ in wanted})
         accounts = sorted({a for _, a in wanted})
@@ -236,7 +237,7 @@ class ReviewWriter:
         self.recompute_requested = False
         self._next_recompute = self._now() + self._config.recompute_interval_s
         started = time.perf_counter()
-        partition = camp.recompute(conn, {k: self._config.cap(k) for k in _KINDS})
+        partition = camp.recompute(conn, self._config.caps())
         changed = camp.rewrite(conn, partition)
         log = logger.warning if changed else logger.info
         log(
@@ -246,9 +247,6 @@ class ReviewWriter:
             time.perf_counter() - started,
         )
         return changed
-
-
-_KINDS = ("device", "card", "phone", "email", "ip24")
 
 
 def _marks(values: Sequence[object]) -> str:

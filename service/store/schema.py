@@ -145,9 +145,9 @@ case_events = Table(
 identifier_links = Table(
     "identifier_links",
     metadata,
-    Column("key", String(64), nullable=False),  # keyed hash (IP: /24 hash + time bucket)
+    Column("key", String(64), nullable=False),  # keyed hash (IP /24, cells: + time bucket)
     Column("account_id", String(128), nullable=False),
-    Column("kind", String(16), nullable=False),  # device | card | phone | email | ip24
+    Column("kind", String(16), nullable=False),  # service.review.config.LINK_KINDS
     Column("at", Float, nullable=False),
     Column("rank", Integer, nullable=False),  # n-th account seen with the key (1-based)
     Column("decision_id", String(36), nullable=False),
@@ -205,6 +205,23 @@ review_denylist = Table(
     Column("expires_at", Float, nullable=False),
     Index("ix_review_denylist_source", "source"),
     Index("ix_review_denylist_account", "account_id"),
+)
+
+# -- review allow list (0005): LEGITIMATE verdicts' identifiers, exempt from velocity -------------
+
+review_allowlist = Table(
+    "review_allowlist",
+    metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # device | card | phone | email
+    Column("account_id", String(128), nullable=False),
+    Column("source", String(36), nullable=False),  # the verdict's action id (undo removes it)
+    Column("added_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Index("ix_review_allowlist_source", "source"),
+    Index("ix_review_allowlist_account", "account_id"),
+    Index("ix_review_allowlist_expires", "expires_at"),
 )
 
 campaign_actions = Table(

@@ -28,9 +28,12 @@ ALL_REVIEW = (  # every signup and key creation is held for review
 
 
 def unlinked_signup(i: int, at: float | None = None) -> Any:
-    """``samples.signup(i)`` with its own phone and IP /24: it shares nothing with others."""
+    """``samples.signup(i)`` with its own phone, phone block and IP /24, and no card BIN: it
+    shares nothing with others, not even a coordination cell (the samples' identities are all
+    one template, ``alice.smith<i>`` for "Alice Smith", which with one BIN is a cell)."""
     request = samples.signup(i, ip=f"81.2.{i % 250}.{10 + i // 250}", at=at)
-    request.identity.phone = f"+447700900{i % 1000:03d}"
+    request.identity.phone = f"+44770{i % 10000:04d}00"
+    request.payment.card_bin = ""
     return request
 
 

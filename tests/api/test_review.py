@@ -339,6 +339,30 @@ def test_get_campaign_and_unknown_ids(ops: Ops) -> None:
     )
 
 
+def test_coordination_cells_join_campaigns_and_are_named(ops: Ops) -> None:
+    """Signups sharing only a phone block (a SIM farm's range), or only an identity template
+    with a card BIN (one generator's identities), form campaigns that name those cells."""
+    for i in range(60, 64):
+        request = unlinked_signup(i)
+        request.identity.phone = f"+4479111234{i % 10:02d}"  # valid, one block
+        ops.served.stub.ScoreSignup(request, timeout=10)
+    for i in range(70, 73):
+        request = unlinked_signup(i)
+        request.payment.card_bin = "424242"  # alice.smith7x for "Alice Smith": one template
+        ops.served.stub.ScoreSignup(request, timeout=10)
+    assert ops.served.components.store.flush(30)
+    listed = ops.review.ListCampaigns(rpb.ListCampaignsRequest(), metadata=ops.meta("lead"))
+    assert [c.size for c in listed.campaigns] == [4, 3]
+    names = []
+    for campaign in listed.campaigns:
+        detail = ops.review.GetCampaign(
+            rpb.GetCampaignRequest(campaign_id=campaign.campaign_id),
+            metadata=ops.meta("reviewer"),
+        )
+        names.append({c.name.split(":")[0]: c.count for c in detail.shared_identifiers})
+    assert names == [{"phone_block": 4}, {"identity_bin": 3}]
+
+
 def test_review_service_is_healthy_and_reflected(ops: Ops) -> None:
     """Health reports SERVING for signupguard.v1.ReviewService and reflection lists it."""
     health = health_pb2_grpc.HealthStub(ops.served.channel)

@@ -62,6 +62,10 @@ def test_replayed_attack_becomes_campaigns_verdicts_and_labels(
     members = o.cases(campaign_id=largest.campaign_id)
     labels = Counter(truth[c.account_id].label for c in members if c.account_id in truth)
     assert labels["fraud"] > labels["legitimate"], labels
+    review = o.served.components.review
+    assert review is not None
+    with o.served.components.store.engine.begin() as conn:
+        assert review.writer.recompute(conn) == 0  # the full recompute agrees, cells and all
 
     done = o.review.ResolveCampaign(
         rpb.ResolveCampaignRequest(

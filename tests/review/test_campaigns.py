@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
 from service.review import campaigns as camp
-from service.review.config import ReviewConfig
+from service.review.config import LINK_KINDS, ReviewConfig
 from service.review.writer import ReviewWriter
 from service.store import make_engine, upgrade
 from service.store.schema import identifier_links
 
-KINDS = ("device", "card", "phone", "email", "ip24")
+KINDS = LINK_KINDS
 
 
 @pytest.fixture
@@ -73,7 +73,9 @@ def test_incremental_equals_full_recompute(
     url = f"sqlite:///{tmp_path_factory.mktemp('c')}/c.db"
     upgrade(url)
     engine = make_engine(url)
-    config = ReviewConfig(link_cap=cap, ip_link_cap=cap, recompute_interval_s=0)
+    config = ReviewConfig(
+        link_cap=cap, ip_link_cap=cap, cell_link_cap=cap - 1, recompute_interval_s=0
+    )
     writer = ReviewWriter(config)
     pairs = [
         _pair(n, f"a{acct:02d}", at, {k: f"{k}-{v}" for k, v in links.items()})
@@ -82,7 +84,7 @@ def test_incremental_equals_full_recompute(
     _write(engine, writer, [pairs[i : i + batch] for i in range(0, len(pairs), batch)])
     with engine.begin() as conn:
         incremental = camp.stored(conn)
-        full = camp.recompute(conn, {k: config.cap(k) for k in KINDS})
+        full = camp.recompute(conn, config.caps())
         assert incremental.members == full.members  # same ids too: derived from the min account
         assert incremental.rows == full.rows
         assert writer.recompute(conn) == 0
@@ -113,6 +115,35 @@ def test_ip_links_only_within_a_window(engine: Engine) -> None:
     _write(engine, writer, [pairs])
     with engine.connect() as conn:
         assert _partition(camp.stored(conn)) == {frozenset({"c", "d"})}
+
+
+def test_coordination_cells_link_within_their_window_up_to_their_cap(engine: Engine) -> None:
+    """A phone block links its first cell_link_cap accounts of one day, not across days."""
+    writer = ReviewWriter(
+        ReviewConfig(cell_link_cap=3, cell_window_s=86400, recompute_interval_s=0)
+    )
+    day = 86400.0
+    pairs = [_pair(i, f"a{i}", 10.0 + i, {"phone_block": "farm"}) for i in range(6)]
+    pairs += [_pair(10, "late", 10.0 + 2 * day, {"phone_block": "farm"})]
+    pairs += [_pair(20 + i, f"t{i}", 50.0 + i, {"identity_bin": "template+bin"}) for i in range(2)]
+    _write(engine, writer, [pairs[:3], pairs[3:]])
+    with engine.begin() as conn:
+        assert _partition(camp.stored(conn)) == {
+            frozenset({"a0", "a1", "a2"}),
+            frozenset({"t0", "t1"}),
+        }
+        assert writer.recompute(conn) == 0  # the full recompute agrees
+
+
+def test_cells_off_link_nothing(engine: Engine) -> None:
+    """cell_link_cap 0: cells are recorded but join no campaign (the IP and devices still do)."""
+    writer = ReviewWriter(ReviewConfig(cell_link_cap=0, recompute_interval_s=0))
+    pairs = [_pair(i, f"a{i}", 10.0 + i, {"phone_block": "farm"}) for i in range(4)]
+    pairs += [_pair(9, "a0", 11.0, {"device": "d"}), _pair(8, "z", 12.0, {"device": "d"})]
+    _write(engine, writer, [pairs])
+    with engine.begin() as conn:
+        assert _partition(camp.stored(conn)) == {frozenset({"a0", "z"})}
+        assert writer.recompute(conn) == 0
 
 
 def test_merging_campaigns_relabels_to_the_smallest_account(engine: Engine) -> None:

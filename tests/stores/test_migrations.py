@@ -19,7 +19,7 @@ def test_upgrade_creates_the_tables_and_reaches_head(database_url: str) -> None:
     assert current(database_url) is None
     upgrade(database_url)
     upgrade(database_url)
-    assert current(database_url) == head() == "0004"
+    assert current(database_url) == head() == "0005"
     engine = make_engine(database_url)
     try:
         tables = set(inspect(engine).get_table_names())
