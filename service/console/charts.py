@@ -75,6 +75,7 @@ def distribution(
         lines.insert(0, Line("training", "training", _step(edges, training, peak)))
     marks: tuple[Mark, ...] = ()
     if thresholds is not None:
+        # Drawn left of the review line and right of the block line: close thresholds stay legible.
         marks = (Mark(_x(thresholds.review), "review"), Mark(_x(thresholds.block), "block"))
     ticks = tuple(
         Mark(_y(t, peak), f"{t:.0%}" if t >= 0.01 else f"{t:.1%}") for t in _TICKS if t <= peak

@@ -17,6 +17,7 @@ from service.monitor.facts import ModelFacts, Reference, read_facts
 DAY = 86_400.0
 BEFORE_DAYS = 7  # the comparison window: the 7 days before the last 24 h
 TOP_REASONS = 12
+RISE = 0.10  # a first-reason share up this much (10 points) is called out above its table
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,12 @@ class ReasonTable:
     n_now: int
     n_before: int
     rows: tuple[ReasonShare, ...]
+
+    @property
+    def rise(self) -> ReasonShare | None:
+        """The code whose first-reason share rose most, if by :data:`RISE` or more."""
+        best = max(self.rows, key=lambda r: r.change, default=None)
+        return best if best is not None and self.n_now and best.change >= RISE else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -239,6 +239,8 @@ def test_model_page_shows_reason_code_drift_of_held_key_creations(page: str) -> 
         "<code>ACCOUNT_NEW</code> is now the first reason on 75.0 % of held key creations "
         "(the 7 days before: 20.0 %)" in page
     )
+    assert 'id="drift-api_key-held"' in page
+    assert 'id="drift-signup-passed"' not in page  # no share rose by 10 points
     passed = _table(page, "reasons-signup-passed")
     assert passed[1] == ["EMAIL_DISPOSABLE", "100.0 %", "100.0 %", "+0.0", "100.0 %", "100.0 %"]
 
