@@ -58,8 +58,8 @@ class ReasonShare:
     code: str
     first_now: float
     first_before: float
-    any_now: float
-    any_before: float
+    any_now: float | None  # None for passed decisions (not counted: see queries)
+    any_before: float | None
 
     @property
     def change(self) -> float:
@@ -152,10 +152,10 @@ def _table(counted: queries.ReasonCounts, event_type: EventType, held: bool) -> 
             code,
             share(counted.first, now_key, code, n_now),
             share(counted.first, before_key, code, n_before),
-            share(counted.any, now_key, code, n_now),
-            share(counted.any, before_key, code, n_before),
+            share(counted.any, now_key, code, n_now) if held else None,
+            share(counted.any, before_key, code, n_before) if held else None,
         )
         for code in codes
     ]
-    rows.sort(key=lambda r: (-abs(r.change), -r.first_now, -r.any_now, r.code))
+    rows.sort(key=lambda r: (-abs(r.change), -r.first_now, -(r.any_now or 0.0), r.code))
     return ReasonTable(event_type, held, n_now, n_before, tuple(rows[:TOP_REASONS]))

@@ -242,7 +242,7 @@ def test_model_page_shows_reason_code_drift_of_held_key_creations(page: str) -> 
     assert 'id="drift-api_key-held"' in page
     assert 'id="drift-signup-passed"' not in page  # no share rose by 10 points
     passed = _table(page, "reasons-signup-passed")
-    assert passed[1] == ["EMAIL_DISPOSABLE", "100.0 %", "100.0 %", "+0.0", "100.0 %", "100.0 %"]
+    assert passed[1] == ["EMAIL_DISPOSABLE", "100.0 %", "100.0 %", "+0.0", "–", "–"]
 
 
 def test_model_page_says_when_the_artifact_has_no_distribution(
