@@ -1,9 +1,12 @@
-"""Console page load times: p50 over 50 loads of the queue and of one big campaign's page.
+"""Console page load times: p50 over 50 loads of the queue, one big campaign's page and the
+model page.
 
 Seeds a SQLite store with one campaign of ``--accounts`` signups chained by shared devices and
 cards (each identifier links 50 accounts, under the link cap), all held for review, scored by
-the shipped model through the real scorer and decision writer; then serves the console with
-uvicorn on a free port and times whole HTTP loads (request to last byte) as a signed-in lead.
+the shipped model through the real scorer and decision writer, over the two days before the
+run (so the model page's last 24 h hold half of them and the 7 days before the other half);
+then serves the console with uvicorn on a free port and times whole HTTP loads (request to last
+byte) as a signed-in lead.
 
     .venv/bin/python bench/console_pages.py --accounts 25000
 """
@@ -38,7 +41,7 @@ ALL_REVIEW = (
     "  signup: {challenge: 0.0, review: 0.0, block: 1.0}\n"
     "  api_key: {challenge: 0.0, review: 0.0, block: 1.0}\n"
 )
-START = 1_767_225_600.0  # 2026-01-01 UTC
+START = time.time() // 3600 * 3600 - 172_800  # two days before this hour
 
 
 def seed(url: str, tmp: Path, accounts: int) -> str:
@@ -137,7 +140,12 @@ def main() -> None:
     found = re.search(r'href="/campaigns/(cp-[0-9a-f]+)">[^<]+</a></td><td>(\d+)<', page)
     assert found, "no campaign"
     cid, size = found.group(1), int(found.group(2))
-    for name, path in (("queue", "/"), (f"campaign ({size} accounts)", f"/campaigns/{cid}")):
+    pages = (
+        ("queue", "/"),
+        (f"campaign ({size} accounts)", f"/campaigns/{cid}"),
+        ("model", "/model"),
+    )
+    for name, path in pages:
         _times(opener, base + path, 3)  # warm up
         times = sorted(_times(opener, base + path, args.loads))
         print(

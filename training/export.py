@@ -28,8 +28,12 @@ def export_artifact(
     data_fingerprint: str,
     training: dict[str, Any],
     model_card: str,
+    score_distribution: dict[str, Any] | None = None,
 ) -> str:
-    """Write the artifact to ``out`` (replacing it atomically); returns the model version."""
+    """Write the artifact to ``out`` (replacing it atomically); returns the model version.
+
+    ``score_distribution`` (:mod:`training.distribution`) goes into the manifest as is; it does
+    not change the version, which is the model files' and calibrations' digest."""
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".artifact-", dir=out.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; an artifact is read by the service user
@@ -63,6 +67,8 @@ def export_artifact(
         "training": training,
         "models": entries,
     }
+    if score_distribution is not None:
+        manifest["score_distribution"] = score_distribution
     write_manifest(staging, manifest)
     (staging / "MODEL_CARD.md").write_text(model_card.replace("{version}", version), "utf-8")
     old = out.with_name(out.name + ".old")

@@ -47,6 +47,7 @@ from training.batch import decide
 from training.cohorts import DecidedEvent, accounts, summarise
 from training.constraints import gain_table
 from training.dataset import Dataset, concat
+from training.distribution import score_distribution
 from training.export import export_artifact
 from training.fit import Fitted, config_summary, fit_models
 from training.guards import audit
@@ -319,6 +320,7 @@ def run_worlds(
         "reason_agreement_with_treeshap": agreement,
         "guards": {t.value: audit(data.rows(t)) for t in EventType},
         "elapsed_s": round(time.monotonic() - started),
+        "score_distribution": score_distribution(pooled_events),
     }
     report.mkdir(parents=True, exist_ok=True)
     plots.score_histograms(
@@ -331,7 +333,14 @@ def run_worlds(
         accounts(pooled_events), report / "campaign_timeline.png", "Shifted worlds"
     )
     write_report(report, result)
-    export_artifact(out, fitted.models, fingerprint([data]), meta, model_card(result))
+    export_artifact(
+        out,
+        fitted.models,
+        fingerprint([data]),
+        meta,
+        model_card(result),
+        score_distribution=result["score_distribution"],
+    )
     progress.say(f"exported {version} to {out}; report in {report}")
     return result
 

@@ -1,4 +1,4 @@
-"""The ops web console: queue, case, campaign and rules pages over the review and rules cores.
+"""The ops web console: queue, case, campaign, rules and model pages over the cores.
 
 ::
 
@@ -7,12 +7,14 @@
     sessions.py  login sessions (server side), CSRF tokens, the signed-in principal
     errors.py    domain errors -> HTTP status, in one place
     svg.py       the campaign's hourly timeline as a server-rendered SVG
-    views/       one module per page family: auth, queue and cases, campaigns, rules
+    charts.py    the model page's score distributions (live vs training) as step lines in SVG
+    views/       one module per page family: auth, queue and cases, campaigns, rules, model
     templates/   Jinja2;  static/  CSS and a small keyboard/countdown script, no build step
     serve.py     `signupguard console`: Settings -> engine -> cores -> uvicorn
 
 It never touches the store: every read and change goes through :class:`ReviewCore`,
-:class:`Reviewers` and :class:`RulesCore`, which hold the rules (roles included).
+:class:`Reviewers`, :class:`RulesCore` and :class:`ModelMonitor` (read-only), which hold the
+rules (roles included).
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service.console import filters
 from service.console.sessions import Sessions
 from service.console.state import Console
-from service.console.views import auth, campaigns, queue, rules_page
+from service.console.views import auth, campaigns, model_page, queue, rules_page
+from service.monitor import ModelMonitor
 from service.review.core import ReviewCore
 from service.review.reviewers import Reviewers
 from service.rules.core import RulesCore
@@ -54,9 +55,12 @@ class SecurityHeaders:
 
 
 def build_app(
-    review: ReviewCore, reviewers: Reviewers, rules: RulesCore | None = None
+    review: ReviewCore,
+    reviewers: Reviewers,
+    rules: RulesCore | None = None,
+    monitor: ModelMonitor | None = None,
 ) -> Starlette:
-    """The console over these cores (``rules`` None: no rules page)."""
+    """The console over these cores (``rules`` None: no rules page; ``monitor``: no model page)."""
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(["html", "svg"]),
@@ -64,7 +68,9 @@ def build_app(
         lstrip_blocks=True,
     )
     filters.install(env)
-    console = Console(review, reviewers, rules, Sessions(reviewers), Jinja2Templates(env=env))
+    console = Console(
+        review, reviewers, rules, Sessions(reviewers), Jinja2Templates(env=env), monitor
+    )
     routes = [
         Route("/healthz", auth.healthz),
         Route("/login", auth.login_form, methods=["GET"]),
@@ -82,6 +88,7 @@ def build_app(
         Route("/campaign-actions/{action_id}/undo", campaigns.undo, methods=["POST"]),
         Route("/rules", rules_page.rules_page),
         Route("/rules/{rule_id}", rules_page.rule_page),
+        Route("/model", model_page.model_page),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])

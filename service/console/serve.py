@@ -1,4 +1,8 @@
-"""``signupguard console``: the same Settings and decision store as ``serve``, over HTTP."""
+"""``signupguard console``: the same Settings and decision store as ``serve``, over HTTP.
+
+The model page reads the model directories ``model`` and ``shadow_model`` name, as ``serve``
+loads them at start (an artifact loaded later through AdminService shows up in the page's list
+of versions that decided, not in its manifest facts)."""
 
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ def build(settings: Settings) -> Any:
     """The console app over the settings' decision store (SQLite migrates itself, as serve)."""
     from service.app import review_config
     from service.console import build_app
+    from service.monitor import ModelMonitor
     from service.review.core import ReviewCore
     from service.review.reviewers import Reviewers
     from service.rules.core import RulesCore
@@ -38,7 +43,10 @@ def build(settings: Settings) -> Any:
     engine = make_engine(settings.database_url)
     # No EffectsSync here: the scoring processes follow the audit log themselves.
     return build_app(
-        ReviewCore(engine, review_config(settings)), Reviewers(engine), RulesCore(engine)
+        ReviewCore(engine, review_config(settings)),
+        Reviewers(engine),
+        RulesCore(engine),
+        ModelMonitor(engine, settings.model, settings.shadow_model),
     )
 
 

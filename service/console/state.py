@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from starlette.templating import Jinja2Templates
 
 from service.console.sessions import Sessions
+from service.monitor import ModelMonitor
 from service.review.core import ReviewCore
 from service.review.reviewers import Reviewers
 from service.rules.core import RulesCore
@@ -16,11 +17,12 @@ from service.rules.core import RulesCore
 
 @dataclass
 class Console:
-    """The console's parts; ``rules`` None means no rules page."""
+    """The console's parts; ``rules`` None means no rules page, ``monitor`` None no model page."""
 
     review: ReviewCore
     reviewers: Reviewers
     rules: RulesCore | None
     sessions: Sessions
     templates: Jinja2Templates
+    monitor: ModelMonitor | None = None
     now: Callable[[], float] = field(default=time.time)

@@ -1,8 +1,8 @@
 """The console in real headless Chromium (Debian's, via Playwright): a lead resolves a campaign.
 
-Screenshots of the queue, case and campaign pages are taken on every run; they replace the ones
-committed under docs/ (shown in the README) when SIGNUPGUARD_UPDATE_SCREENSHOTS=1 (`make
-screenshots`), and go to the test's temporary folder otherwise, so a test run leaves the
+Screenshots of the queue, case, campaign and model pages are taken on every run; they replace
+the ones committed under docs/ (shown in the README) when SIGNUPGUARD_UPDATE_SCREENSHOTS=1
+(`make screenshots`), and go to the test's temporary folder otherwise, so a test run leaves the
 checkout as it was.
 """
 
@@ -15,14 +15,19 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy import func, select
+from starlette.applications import Starlette
 
 from service.config import Settings
 from service.console.serve import build
+from service.store import make_engine
+from service.store.schema import decisions
 from tests.console.seed import ROOT, Seeded
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,11 +67,9 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
-def console_url(seeded: Seeded, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The console served by uvicorn on a free port over the seeded store."""
-    tmp = tmp_path_factory.mktemp("browser")
-    app = build(Settings(database_url=seeded.url, spool_dir=tmp / "spool"))
+@contextmanager
+def _served(app: Starlette) -> Iterator[str]:
+    """``app`` served by uvicorn on a free port, until the block ends."""
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
@@ -80,6 +83,31 @@ def console_url(seeded: Seeded, tmp_path_factory: pytest.TempPathFactory) -> Ite
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def console_url(seeded: Seeded, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The console served by uvicorn on a free port over the seeded store."""
+    tmp = tmp_path_factory.mktemp("browser")
+    with _served(build(Settings(database_url=seeded.url, spool_dir=tmp / "spool"))) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def replay_end_url(seeded: Seeded, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The console with its clock at the end of the replayed attack (its events are in March
+    2026), so the model page's last 24 h and the 7 days before hold the replay."""
+    tmp = tmp_path_factory.mktemp("browser-model")
+    engine = make_engine(seeded.url)
+    try:
+        with engine.connect() as conn:
+            last = float(conn.execute(select(func.max(decisions.c.occurred_at))).scalar_one())
+    finally:
+        engine.dispose()
+    app = build(Settings(database_url=seeded.url, spool_dir=tmp / "spool"))
+    app.state.console.now = lambda: last + 60
+    with _served(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -179,3 +207,23 @@ def test_reviewer_has_no_bulk_button_and_forged_posts_are_refused(
     assert refused.status == 403
     assert "needs lead" in refused.text()
     assert _queue_rows(page, url, cid) == before
+
+
+def test_model_page_draws_the_score_distributions(
+    browser: Browser, replay_end_url: str, seeded: Seeded, shots: Path
+) -> None:
+    """A reviewer opens the model page from the nav: both score charts are drawn as SVG with
+    a live line, the shipped model's missing training distribution is said plainly, and the
+    reason-code tables of held decisions are filled; a screenshot is taken."""
+    page = _login(browser, replay_end_url, seeded.tokens["reviewer"])
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Model").click()
+    expect(page.get_by_role("heading", name="Live model")).to_be_visible()
+    for event_type in ("signup", "api_key"):
+        chart = page.locator(f"svg#scores-{event_type}")
+        expect(chart).to_be_visible()
+        assert chart.locator("path.line-live").count() == 1
+        assert chart.get_attribute("role") == "img"
+    expect(page.locator("#no-distribution")).to_contain_text("retrain to add one")
+    assert page.locator("#reasons-api_key-held tbody tr[data-code]").count() > 0
+    shots.mkdir(exist_ok=True)
+    page.screenshot(path=str(shots / "console-model.png"), full_page=True)

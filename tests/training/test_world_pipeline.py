@@ -77,3 +77,24 @@ def test_feature_table_covers_the_spec_with_constraints(
         assert abs(sum(r["gain_share"] for r in rows) - 1.0) < 1e-6
         excluded = [r for r in rows if r["constraint"].startswith("excluded")]
         assert all(r["gain_share"] == 0.0 for r in excluded)
+
+
+def test_report_and_manifest_carry_the_served_score_distribution(
+    run: tuple[Path, Path, dict[str, object]],
+) -> None:
+    """metrics.json and the artifact's manifest hold the same leave-worlds-out score histogram
+    per event type, whose counts add up to the pooled evaluation events."""
+    model_dir, report, _ = run
+    metrics = json.loads((report / "metrics.json").read_text())
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    dist = metrics["score_distribution"]
+    assert manifest["score_distribution"] == dist
+    pooled = metrics["leave_worlds_out"]["pooled"]["events"]
+    for event_type in EventType:
+        per = dist[event_type.value]
+        assert len(per["all"]["counts"]) == dist["bins"] == 20
+        assert sum(per["all"]["counts"]) == per["all"]["n"] == pooled[event_type.value]["rows"]
+        assert per["fraud"]["n"] / per["all"]["n"] == pytest.approx(
+            pooled[event_type.value]["fraud_rate"]
+        )
+        assert per["legitimate"]["n"] + per["fraud"]["n"] == per["all"]["n"]
