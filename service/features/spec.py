@@ -11,9 +11,10 @@ LightGBM.
 
 Risk direction (``Feature.direction``, read by training for LightGBM ``monotone_constraints``):
 ``+1`` means more is riskier — velocity and linkage counts, group sizes, burst ratios, the
-disposable / datacenter / Tor / VOIP / bot / headless / emulator flags, the signup score
-carried to a key, the count of distinct countries; ``-1`` means less is riskier — validity
-flags and the ``cc_*_match`` agreements (1 = the two countries agree); ``0`` means unknown,
+disposable / Tor / VOIP / bot / headless / emulator flags, the signup score carried to a key,
+the count of distinct countries; ``-1`` means less is riskier — validity flags and the
+``cc_*_match`` agreements of what a person states (phone, card, billing; 1 = the two countries
+agree); ``0`` means unknown,
 categorical (prepaid cards live in ``card_funding``, a category) or a presence flag, which says
 more about the integration than the person. Digits in a name have no direction (0): real names
 rarely have them, but neither does a careful generator, and user names typed into the name
@@ -30,7 +31,10 @@ interactions, or drop them): ``account_age_s``, ``signup_to_first_key_s`` and
 ``phone_present`` and ``card_present`` (what the product asks for), ``ip_is_relay`` and
 ``ip_is_vpn`` (privacy relays are mostly ordinary phone users; commercial VPNs are used by
 privacy-minded people and by campaigns alike, and how many of each is a world's assumption),
-the raw counts of popular cells (:data:`POPULAR_CELLS`:
+``ip_is_datacenter`` and ``ip_cloud_provider`` (API developers create keys from cloud machines
+and whole companies egress through cloud security proxies), ``cc_tz_ip_match`` and
+``cc_lang_ip_match`` (the IP's country against the browser's time zone and language: a proxy,
+a VPN or a trip moves the IP and nothing else), the raw counts of popular cells (:data:`POPULAR_CELLS`:
 email domain, email shape, exact user agent, card BIN — big providers, banks and browsers make
 them large for everyone; their burst ratios carry the signal) and ``email_domain_recent_share``
 (a small company's domain is always "first seen recently").
@@ -120,11 +124,11 @@ DEVICE_FEATURES: tuple[Feature, ...] = (
     _b("ip_valid", "ip", DOWN),
     _n("ip_version", "ip"),
     _b("ip_is_private", "ip"),
-    _b("ip_is_datacenter", "ip", UP),
+    _b("ip_is_datacenter", "ip", world=True),
     _b("ip_is_vpn", "ip", world=True),
     _b("ip_is_tor", "ip", UP),
     _b("ip_is_relay", "ip", world=True),
-    _c("ip_cloud_provider", "ip", CloudProvider),
+    _c("ip_cloud_provider", "ip", CloudProvider, world=True),
     _b("ua_present", "user_agent"),
     _c("ua_browser_family", "user_agent", BrowserFamily),
     _c("ua_os_family", "user_agent", OsFamily),
@@ -137,8 +141,8 @@ DEVICE_FEATURES: tuple[Feature, ...] = (
     _b("tz_valid", "timezone", DOWN),
     _b("lang_present", "accept_language"),
     _n("lang_count", "accept_language"),
-    _b("cc_tz_ip_match", "countries", DOWN),
-    _b("cc_lang_ip_match", "countries", DOWN),
+    _b("cc_tz_ip_match", "countries", world=True),
+    _b("cc_lang_ip_match", "countries", world=True),
 )
 
 SIGNUP_ONLY_FEATURES: tuple[Feature, ...] = (

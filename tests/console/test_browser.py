@@ -213,8 +213,8 @@ def test_model_page_draws_the_score_distributions(
     browser: Browser, replay_end_url: str, seeded: Seeded, shots: Path
 ) -> None:
     """A reviewer opens the model page from the nav: both score charts are drawn as SVG with
-    a live line, the shipped model's missing training distribution is said plainly, and the
-    reason-code tables of held decisions are filled; a screenshot is taken."""
+    a live line and the shipped model's training line beside a PSI, and the reason-code
+    tables of held decisions are filled; a screenshot is taken."""
     page = _login(browser, replay_end_url, seeded.tokens["reviewer"])
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Model").click()
     expect(page.get_by_role("heading", name="Live model")).to_be_visible()
@@ -222,8 +222,9 @@ def test_model_page_draws_the_score_distributions(
         chart = page.locator(f"svg#scores-{event_type}")
         expect(chart).to_be_visible()
         assert chart.locator("path.line-live").count() == 1
+        assert chart.locator("path.line-training").count() == 1
         assert chart.get_attribute("role") == "img"
-    expect(page.locator("#no-distribution")).to_contain_text("retrain to add one")
+    expect(page.locator("#no-distribution")).to_have_count(0)
     assert page.locator("#reasons-api_key-held tbody tr[data-code]").count() > 0
     shots.mkdir(exist_ok=True)
     page.screenshot(path=str(shots / "console-model.png"), full_page=True)

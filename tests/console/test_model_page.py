@@ -45,6 +45,7 @@ def _manifest(directory: Path, version: str, distribution: bool) -> Path:
     raw = json.loads((ROOT / "models" / "default" / "manifest.json").read_text())
     raw["model_version"] = version
     raw["created_at"] = "2026-09-01T08:00:00Z"
+    raw.pop("score_distribution", None)
     if distribution:
         raw["score_distribution"] = {
             "bins": 4,
@@ -246,17 +247,17 @@ def test_model_page_shows_reason_code_drift_of_held_key_creations(page: str) -> 
 
 
 def test_model_page_says_when_the_artifact_has_no_distribution(
-    store: tuple[str, str, Path],
+    store: tuple[str, str, Path], tmp_path: Path
 ) -> None:
-    """The shipped model has no training distribution: the page says so plainly, draws the
-    live 24 h alone and gives no PSI; with no shadow configured it says that too."""
+    """A model trained before reports carried a score distribution: the page says so plainly,
+    draws the live 24 h alone and gives no PSI; with no shadow configured it says that too."""
     url, token, tmp = store
-    with _client(url, tmp, ROOT / "models" / "default", None) as client:
+    bare = _manifest(tmp_path / "bare", "sg1-fixturebare", distribution=False)
+    with _client(url, tmp, bare, None) as client:
         login(client, token)
         html = client.get("/model").text
-    version = json.loads((ROOT / "models" / "default" / "manifest.json").read_text())
     assert (
-        f"The training report of <code>{version['model_version']}</code> has no score "
+        "The training report of <code>sg1-fixturebare</code> has no score "
         "distribution; retrain to add one" in html
     )
     assert "None configured" in html

@@ -73,7 +73,7 @@ def test_world_dependent_features_only_meet_coordination_features() -> None:
     feats = FEATURES[event_type]
     names = [f.name for f in feats]
     x, _ = _data(event_type)
-    wd, other = names.index("signup_to_first_key_s"), names.index("ip_is_datacenter")
+    wd, other = names.index("signup_to_first_key_s"), names.index("ua_is_bot")
     y = ((x[:, wd] >= 2) & (x[:, other] >= 2)).astype(np.int64)  # an interaction to tempt it
     booster = fit_booster(event_type, x, y, None, None, FAST, seed=1)
     group = set(lgb_constraint_params(event_type)["interaction_constraints"][1])
