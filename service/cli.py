@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -395,6 +396,11 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:  # bad input data: where and what, no traceback
         print(f"signupguard {args.command}: bad input: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`| head`): no traceback for that
+        # Python's documented recipe: point stdout at devnull so the exit flush cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     return code
 
 
