@@ -173,17 +173,18 @@ class ReviewWriter:
                 window = config.window(kind)
                 key = raw if window is None else f"{raw}:{int(at // window)}"
                 wanted.setdefault((key, row["account_id"]), (kind, at, row["decision_id"]))
-        keys = sorted({k for k, _ in wanted})
-        accounts = sorted({a for _, a in wanted})
+        # Every stored link of the batch's accounts, by the account index: a handful per
+        # account, and one probe each. (``key IN (..) AND account_id IN (..)`` made SQLite
+        # probe the primary key for every key x account pair: most of the hook's CPU.)
         existing: set[tuple[str, str]] = set()
-        for batch in chunks(keys):
+        for batch in chunks(sorted({a for _, a in wanted})):
             existing.update(
                 (r[0], r[1])
                 for r in _driver(
                     conn,
-                    f"SELECT key, account_id FROM identifier_links WHERE key IN ({_marks(batch)})"
-                    f" AND account_id IN ({_marks(accounts)})",
-                    (*batch, *accounts),
+                    "SELECT key, account_id FROM identifier_links"
+                    f" WHERE account_id IN ({_marks(batch)})",
+                    tuple(batch),
                 )
             )
         new = [(k, a, v) for (k, a), v in wanted.items() if (k, a) not in existing]
