@@ -34,10 +34,11 @@ privacy-minded people and by campaigns alike, and how many of each is a world's 
 ``ip_is_datacenter`` and ``ip_cloud_provider`` (API developers create keys from cloud machines
 and whole companies egress through cloud security proxies), ``cc_tz_ip_match`` and
 ``cc_lang_ip_match`` (the IP's country against the browser's time zone and language: a proxy,
-a VPN or a trip moves the IP and nothing else), the raw counts of popular cells (:data:`POPULAR_CELLS`:
-email domain, email shape, exact user agent, card BIN — big providers, banks and browsers make
-them large for everyone; their burst ratios carry the signal) and ``email_domain_recent_share``
-(a small company's domain is always "first seen recently").
+a VPN or a trip moves the IP and nothing else), the raw counts of popular cells
+(:data:`POPULAR_CELLS`: email domain, email shape, exact user agent, card BIN — big
+providers, banks and browsers make them large for everyone; their burst ratios carry the
+signal) and ``email_domain_recent_share`` (a small company's domain is always "first seen
+recently").
 
 Coordination cells: signups are counted per exact user-agent string, identity template, phone
 block and card BIN as well as per IP, /24, device, card, phone and email; key creations across

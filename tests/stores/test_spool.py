@@ -245,7 +245,7 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
 def test_decisions_made_during_an_outage_are_all_written(
     private_pg: PrivatePostgres, tmp_path: Path
 ) -> None:
-    """PostgreSQL crashes mid-load: saves never wait on it, and afterwards every decision is in it once."""
+    """PostgreSQL crashes mid-load: saves never wait on it; then each decision is in it once."""
     url = private_pg.create_database("outage")
     upgrade(url)
     before = [f"before-{i}" for i in range(200)]
