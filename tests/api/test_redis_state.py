@@ -59,11 +59,11 @@ def _requests(n: int) -> list[pb.ScoreSignupRequest | pb.ScoreApiKeyCreationRequ
 
 def _send(
     stub: pb_grpc.ScoringServiceStub, request: pb.ScoreSignupRequest | pb.ScoreApiKeyCreationRequest
-) -> None:
+) -> int:
+    """Score one request; its action."""
     if isinstance(request, pb.ScoreSignupRequest):
-        stub.ScoreSignup(request, timeout=5)
-    else:
-        stub.ScoreApiKeyCreation(request, timeout=5)
+        return int(stub.ScoreSignup(request, timeout=5).decision.action)
+    return int(stub.ScoreApiKeyCreation(request, timeout=5).decision.action)
 
 
 def _wait_attached(client: redis.Redis, prefix: str, account: str) -> None:
@@ -120,7 +120,12 @@ def test_two_replica_processes_on_one_redis_match_one_server(
                     _wait_attached(client, shared, request.account_id)
             else:
                 signed_up.add(request.account_id)
-            _send(stubs["a" if i % 2 else "b"], request)
+            action = _send(stubs["a" if i % 2 else "b"], request)
+            if action >= pb.ACTION_REVIEW:
+                # A hold's risk flow is pushed to the accounts sharing its identifiers by
+                # further background writes after the decision itself (both servers): give
+                # them 30 lingers before the next event, as real traffic spaces them.
+                time.sleep(30 * ATTACH_LINGER_S)
     finally:
         client.close()
         for channel in channels.values():
