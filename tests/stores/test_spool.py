@@ -424,22 +424,25 @@ def _writes_blocked(url: str) -> Iterator[None]:
         engine.dispose()
 
 
-@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
-def test_no_answered_decision_is_lost_to_sigkill(
-    engine: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    """A process SIGKILLed mid-load loses no decision it answered: the next store writes them."""
+def _url(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A migrated database of the engine: SQLite in tmp_path, or the test PostgreSQL."""
     url = (
         f"sqlite:///{tmp_path}/d.db"
         if engine == "sqlite"
         else str(request.getfixturevalue("postgres_url"))
     )
     upgrade(url)
-    spool = tmp_path / "spool"
+    return url
+
+
+def _answered_then_killed(script: str, url: str, spool: Path, cwd: Path) -> list[str]:
+    """Run ``script`` (it prints "ready", then one id per acknowledged write) as a child; read
+    300 acknowledgements while the database refuses writes (they exist only in the spool) and
+    300 more once it accepts them, then SIGKILL it. Every id it acknowledged, in order."""
     answered: list[str] = []
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, url, str(spool)],
-        cwd=tmp_path,
+        [sys.executable, "-c", script, url, str(spool)],
+        cwd=cwd,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -452,7 +455,17 @@ def test_no_answered_decision_is_lost_to_sigkill(
     finally:
         child.send_signal(signal.SIGKILL)
         rest, _ = child.communicate(timeout=10)
-    answered += rest.split()
+    return answered + rest.split()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_no_answered_decision_is_lost_to_sigkill(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A process SIGKILLed mid-load loses no decision it answered: the next store writes them."""
+    url = _url(engine, tmp_path, request)
+    spool = tmp_path / "spool"
+    answered = _answered_then_killed(CHILD, url, spool, tmp_path)
     in_db_at_kill = len(_event_ids(url))
     with SqlDecisionStore(url, spool_dir=spool) as store:
         assert store.flush(20)
@@ -466,30 +479,9 @@ def test_no_answered_outcome_is_lost_to_sigkill(
     engine: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """Outcomes acknowledged by a process SIGKILLed mid-load are written by the next store."""
-    url = (
-        f"sqlite:///{tmp_path}/d.db"
-        if engine == "sqlite"
-        else str(request.getfixturevalue("postgres_url"))
-    )
-    upgrade(url)
+    url = _url(engine, tmp_path, request)
     spool = tmp_path / "spool"
-    answered: list[str] = []
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD_OUTCOMES, url, str(spool)],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert child.stdout is not None
-    try:
-        assert child.stdout.readline() == "ready\n"
-        with _writes_blocked(url):  # acknowledged outcomes exist only in the spool
-            answered += [child.stdout.readline().strip() for _ in range(300)]
-        answered += [child.stdout.readline().strip() for _ in range(300)]
-    finally:
-        child.send_signal(signal.SIGKILL)
-        rest, _ = child.communicate(timeout=10)
-    answered += rest.split()
+    answered = _answered_then_killed(CHILD_OUTCOMES, url, spool, tmp_path)
     in_db_at_kill = len(_outcome_ids(url))
     with SqlDecisionStore(url, spool_dir=spool) as store:
         assert store.flush(20)
